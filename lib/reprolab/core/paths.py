@@ -1,0 +1,49 @@
+"""Where a run writes: the project root, `figures/<nb>/` and `runs/<nb>/<timestamp>/`."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+
+_RUN_DIRS: dict[str, Path] = {}
+PAPER_ID = re.compile(r"^\d\d$")
+
+
+def project_root() -> Path:
+    """The reprolab checkout: `$REPROLAB_ROOT`, else the nearest parent of the working directory
+    holding `pyproject.toml` and `notebooks/`, else the working directory itself."""
+    if os.environ.get("REPROLAB_ROOT"):
+        return Path(os.environ["REPROLAB_ROOT"]).resolve()
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / "pyproject.toml").is_file() and (folder / "notebooks").is_dir():
+            return folder
+    return here
+
+
+def check_paper_id(paper: str) -> str:
+    """Paper ids are two digits, the notebook number: '00' (tour) to '10'."""
+    if not isinstance(paper, str) or not PAPER_ID.match(paper):
+        raise ValueError(f"paper id must be two digits such as '03', got {paper!r}")
+    return paper
+
+
+def figures_dir(paper: str) -> Path:
+    """`figures/<paper>/` under the project root, created if absent."""
+    folder = project_root() / "figures" / check_paper_id(paper)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def run_dir(paper: str) -> Path:
+    """This run's output folder: `$REPROLAB_RUN_DIR` (set by `reprolab run`), else
+    `runs/<paper>/<UTC timestamp>/`, fixed for the life of the process and created if absent."""
+    check_paper_id(paper)
+    if paper not in _RUN_DIRS:
+        env = os.environ.get("REPROLAB_RUN_DIR")
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        _RUN_DIRS[paper] = Path(env) if env else project_root() / "runs" / paper / stamp
+    _RUN_DIRS[paper].mkdir(parents=True, exist_ok=True)
+    return _RUN_DIRS[paper]

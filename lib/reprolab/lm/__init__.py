@@ -1,0 +1,18 @@
+"""The small-LM toolkit shared by the LLM papers: tokenizers, corpus, tasks, models, training, evaluation."""
+
+from .corpus import TextCorpus, english_corpus
+from .data import IGNORE_INDEX, concat, pack_text, sft_tensors
+from .evaluate import exact_match_accuracy, generate, mean_loss, perplexity
+from .models import TinyLMConfig, count_parameters, load_causal_lm, tiny_lm
+from .tasks import TASKS, Example, exact_match, extract_answer
+from .tasks import generate as generate_task
+from .tokenizers import char_tokenizer, load_tokenizer, train_bpe
+from .train import TrainConfig, TrainResult, train
+
+__all__ = [
+    "TextCorpus", "english_corpus", "IGNORE_INDEX", "concat", "pack_text", "sft_tensors",
+    "exact_match_accuracy", "generate", "mean_loss", "perplexity",
+    "TinyLMConfig", "count_parameters", "load_causal_lm", "tiny_lm",
+    "TASKS", "Example", "exact_match", "extract_answer", "generate_task",
+    "char_tokenizer", "load_tokenizer", "train_bpe", "TrainConfig", "TrainResult", "train",
+]

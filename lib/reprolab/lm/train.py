@@ -1,0 +1,205 @@
+"""One training loop for every LM experiment, on HF Accelerate.
+
+The same code runs on the CPU here and on many GPUs under `accelerate launch`. It logs a
+metrics history (written to `output_dir/history.jsonl` as it goes), evaluates every
+`eval_every` steps, and can save and resume checkpoints. Papers hook in through
+`after_backward` (e.g. mask gradients) and `after_step` (e.g. update a sparse topology),
+or pass their own optimizer (e.g. per-module weight decay).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Literal, Mapping
+
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from ..core.runtime import DEVICE_CHOICES
+
+
+@dataclass
+class TrainConfig:
+    """Optimisation settings (AdamW, warm-up then cosine or constant learning rate)."""
+
+    steps: int = 300  # optimizer steps
+    batch_size: int = 16  # sequences per step (per process under accelerate launch)
+    lr: float = 3e-3  # peak learning rate
+    warmup_steps: int = 20  # linear warm-up from 0 to lr
+    schedule: Literal["cosine", "constant"] = "cosine"  # after warm-up
+    min_lr_ratio: float = 0.1  # cosine floor as a fraction of lr
+    weight_decay: float = 0.0  # AdamW decay on matrices (not on biases, norms)
+    betas: tuple[float, float] = (0.9, 0.95)  # AdamW betas
+    grad_clip: float | None = 1.0  # max global grad norm (None: no clipping)
+    eval_every: int = 0  # steps between evaluations (0: only at the end)
+    log_every: int = 10  # steps between history records
+    checkpoint_every: int = 0  # steps between checkpoints in output_dir (0: none)
+    output_dir: str | None = None  # where history.jsonl and checkpoints go (None: nowhere)
+    resume: bool = False  # continue from the latest checkpoint in output_dir
+    seed: int = 0  # data order
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    mixed_precision: Literal["no", "bf16", "fp16"] = "no"
+    progress: bool = True  # tqdm progress bar
+
+    def __post_init__(self) -> None:
+        if self.steps < 1 or self.batch_size < 1:
+            raise ValueError(f"steps and batch_size must be positive, got {self.steps}, {self.batch_size}")
+        if self.lr <= 0 or not 0 <= self.min_lr_ratio <= 1:
+            raise ValueError(f"need lr > 0 and 0 <= min_lr_ratio <= 1, got {self.lr}, {self.min_lr_ratio}")
+        if self.device not in DEVICE_CHOICES:
+            raise ValueError(f"unknown device {self.device!r}; allowed: {', '.join(DEVICE_CHOICES)}")
+        if (self.checkpoint_every or self.resume) and not self.output_dir:
+            raise ValueError("checkpoint_every and resume need an output_dir")
+
+
+@dataclass
+class TrainResult:
+    """The trained (unwrapped) model, the history records and the wall time in seconds."""
+
+    model: torch.nn.Module
+    history: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def column(self, key: str) -> tuple[list[int], list[float]]:
+        """(steps, values) of one metric over the records that have it."""
+        rows = [r for r in self.history if key in r]
+        return [r["step"] for r in rows], [r[key] for r in rows]
+
+
+class TensorDictDataset(Dataset):
+    """Rows of a dict of tensors that share their first dimension."""
+
+    def __init__(self, tensors: Mapping[str, torch.Tensor]) -> None:
+        sizes = {k: v.shape[0] for k, v in tensors.items()}
+        if len(set(sizes.values())) != 1:
+            raise ValueError(f"tensors must share their first dimension, got {sizes}")
+        self.tensors = dict(tensors)
+        self.n = next(iter(sizes.values()))
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
+        return {k: v[i] for k, v in self.tensors.items()}
+
+
+def param_groups(model: torch.nn.Module, weight_decay: float) -> list[dict[str, Any]]:
+    """AdamW groups: decay on parameters with 2+ dims (matrices, embeddings), none on the rest."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    return [
+        {"params": [p for p in params if p.ndim >= 2], "weight_decay": weight_decay},
+        {"params": [p for p in params if p.ndim < 2], "weight_decay": 0.0},
+    ]
+
+
+def lr_factor(step: int, cfg: TrainConfig) -> float:
+    """Learning-rate multiplier at `step` (0-based): linear warm-up, then cosine to min_lr_ratio or flat."""
+    if step < cfg.warmup_steps:
+        return (step + 1) / cfg.warmup_steps
+    if cfg.schedule == "constant":
+        return 1.0
+    progress = (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps)
+    return cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+
+
+def _batches(loader: DataLoader):
+    while True:
+        yield from loader
+
+
+def train(
+    model: torch.nn.Module,
+    data: Mapping[str, torch.Tensor] | Dataset,
+    cfg: TrainConfig,
+    eval_fn: Callable[[torch.nn.Module], dict[str, float]] | None = None,
+    optimizer: torch.optim.Optimizer | None = None,
+    after_backward: Callable[[int, torch.nn.Module], None] | None = None,
+    after_step: Callable[[int, torch.nn.Module, torch.optim.Optimizer], None] | None = None,
+) -> TrainResult:
+    """Train `model` (an HF causal LM, or any module whose forward(**batch) returns `.loss`).
+
+    data: dict of tensors (input_ids, labels, optional attention_mask; (N, T) each) or a Dataset.
+    eval_fn: called on the model in eval mode every `eval_every` steps and after the last step.
+    Returns the unwrapped model with its history: step, loss (mean since last record), lr,
+    grad_norm, seconds, and whatever eval_fn returned.
+    """
+    import time
+
+    from accelerate import Accelerator
+    from tqdm.auto import tqdm
+
+    accelerator = Accelerator(cpu=cfg.device == "cpu", mixed_precision=cfg.mixed_precision)
+    if cfg.device == "cuda" and accelerator.device.type != "cuda":
+        raise RuntimeError("TrainConfig.device is 'cuda' but no CUDA GPU is visible; use 'auto' or 'cpu'")
+    dataset = data if isinstance(data, Dataset) else TensorDictDataset(data)
+    if len(dataset) < cfg.batch_size:
+        raise ValueError(f"{len(dataset)} training rows are fewer than batch_size={cfg.batch_size}")
+    loader = DataLoader(dataset, batch_size=cfg.batch_size, shuffle=True, drop_last=True,
+                        generator=torch.Generator().manual_seed(cfg.seed))
+    optimizer = optimizer or torch.optim.AdamW(param_groups(model, cfg.weight_decay), lr=cfg.lr, betas=cfg.betas)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, cfg))
+    model, optimizer, loader, scheduler = accelerator.prepare(model, optimizer, loader, scheduler)
+
+    out = Path(cfg.output_dir) if cfg.output_dir else None
+    history: list[dict[str, Any]] = []
+    start_step = 0
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        if cfg.resume and (out / "checkpoint" / "trainer_state.json").is_file():
+            accelerator.load_state(str(out / "checkpoint"))
+            state = json.loads((out / "checkpoint" / "trainer_state.json").read_text())
+            start_step, history = state["step"], state["history"]
+        (out / "train_config.json").write_text(json.dumps(asdict(cfg), indent=2))
+
+    def evaluate(step: int) -> dict[str, float]:
+        model.eval()
+        with torch.no_grad():
+            metrics = eval_fn(accelerator.unwrap_model(model)) if eval_fn else {}
+        model.train()
+        return {k: float(v) for k, v in metrics.items()}
+
+    def record(row: dict[str, Any]) -> None:
+        history.append(row)
+        if out is not None and accelerator.is_main_process:
+            with open(out / "history.jsonl", "a") as f:
+                f.write(json.dumps(row) + "\n")
+
+    model.train()
+    t0, loss_sum, loss_n, grad_norm = time.perf_counter(), 0.0, 0, float("nan")
+    batches = _batches(loader)
+    bar = tqdm(range(start_step, cfg.steps), desc="train", disable=not (cfg.progress and accelerator.is_main_process),
+               mininterval=2.0, initial=start_step, total=cfg.steps)
+    for step in bar:
+        batch = next(batches)
+        loss = model(**batch).loss
+        accelerator.backward(loss)
+        if after_backward is not None:
+            after_backward(step, accelerator.unwrap_model(model))
+        if cfg.grad_clip is not None:
+            grad_norm = float(accelerator.clip_grad_norm_(model.parameters(), cfg.grad_clip))
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad(set_to_none=True)
+        if after_step is not None:
+            after_step(step, accelerator.unwrap_model(model), optimizer)
+        loss_sum, loss_n = loss_sum + float(loss.detach()), loss_n + 1
+        last = step == cfg.steps - 1
+        do_eval = last or (cfg.eval_every and (step + 1) % cfg.eval_every == 0)
+        if last or do_eval or (step + 1) % cfg.log_every == 0:
+            row = {"step": step + 1, "loss": loss_sum / loss_n, "lr": scheduler.get_last_lr()[0],
+                   "grad_norm": grad_norm, "seconds": time.perf_counter() - t0}
+            if do_eval:
+                row.update(evaluate(step + 1))
+            record(row)
+            bar.set_postfix(loss=f"{row['loss']:.3f}")
+            loss_sum, loss_n = 0.0, 0
+        if out is not None and cfg.checkpoint_every and ((step + 1) % cfg.checkpoint_every == 0 or last):
+            accelerator.save_state(str(out / "checkpoint"))
+            if accelerator.is_main_process:
+                (out / "checkpoint" / "trainer_state.json").write_text(json.dumps({"step": step + 1, "history": history}))
+    bar.close()
+    return TrainResult(accelerator.unwrap_model(model), history, time.perf_counter() - t0)

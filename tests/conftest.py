@@ -1,0 +1,31 @@
+"""Shared fixtures: a tiny character tokenizer and model, and an isolated project root per test."""
+
+from __future__ import annotations
+
+import pytest
+
+from reprolab import lm
+
+
+@pytest.fixture(scope="session")
+def tokenizer():
+    texts = ["In the beginning God created the heaven and the earth."]
+    texts += [e.text for e in lm.generate_task("arithmetic", 50, 0)]
+    texts += [e.text for e in lm.generate_task("arithmetic", 50, 0, "validation")]
+    return lm.char_tokenizer(texts)
+
+
+@pytest.fixture
+def tiny_model(tokenizer):
+    return lm.tiny_lm(lm.TinyLMConfig(d_model=32, n_layers=2, n_heads=2, d_ff=64, max_len=128), tokenizer, seed=0)
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A throw-away project root: figures/ and runs/ land under tmp_path."""
+    from reprolab.core import paths
+
+    monkeypatch.setenv("REPROLAB_ROOT", str(tmp_path))
+    monkeypatch.delenv("REPROLAB_RUN_DIR", raising=False)
+    monkeypatch.setattr(paths, "_RUN_DIRS", {})
+    return tmp_path

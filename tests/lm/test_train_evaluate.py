@@ -1,0 +1,101 @@
+import json
+
+import pytest
+import torch
+
+from reprolab import lm
+
+
+@pytest.fixture
+def data(tokenizer):
+    return lm.pack_text(tokenizer, ["abcabcabcabc " * 40], block_size=16)
+
+
+def test_training_reduces_loss_and_records_history(tiny_model, data, tmp_path):
+    before = lm.mean_loss(tiny_model, data)
+    cfg = lm.TrainConfig(steps=30, batch_size=8, lr=1e-2, warmup_steps=3, eval_every=10, log_every=5,
+                         output_dir=str(tmp_path), progress=False, device="cpu")
+    result = lm.train(tiny_model, data, cfg, eval_fn=lambda m: {"val_loss": lm.mean_loss(m, data)})
+    after = lm.mean_loss(result.model, data)
+    assert after < 0.5 * before
+    steps, vals = result.column("val_loss")
+    assert steps == [10, 20, 30] and vals[-1] == pytest.approx(after, rel=1e-4)
+    lines = (tmp_path / "history.jsonl").read_text().splitlines()
+    assert [json.loads(r)["step"] for r in lines] == [5, 10, 15, 20, 25, 30]
+
+
+def test_hooks_run_every_step(tiny_model, data):
+    seen = []
+    frozen = tiny_model.get_input_embeddings().weight.detach().clone()
+
+    def zero_embedding_grad(step, model):
+        model.get_input_embeddings().weight.grad.zero_()
+
+    cfg = lm.TrainConfig(steps=4, batch_size=4, progress=False, device="cpu", weight_decay=0.0)
+    lm.train(tiny_model, data, cfg, after_backward=zero_embedding_grad,
+             after_step=lambda step, model, opt: seen.append(step))
+    assert seen == [0, 1, 2, 3]
+    assert torch.equal(tiny_model.get_input_embeddings().weight, frozen)
+
+
+def test_checkpoint_and_resume(tokenizer, data, tmp_path):
+    cfg = lm.TinyLMConfig(d_model=32, n_layers=1, n_heads=2, d_ff=64, max_len=64)
+    straight = lm.train(lm.tiny_lm(cfg, tokenizer, seed=0), data,
+                        lm.TrainConfig(steps=6, batch_size=4, progress=False, device="cpu", schedule="constant", warmup_steps=1))
+    part = lm.TrainConfig(steps=3, batch_size=4, progress=False, device="cpu", schedule="constant", warmup_steps=1,
+                          output_dir=str(tmp_path), checkpoint_every=3)
+    lm.train(lm.tiny_lm(cfg, tokenizer, seed=0), data, part)
+    rest = lm.TrainConfig(steps=6, batch_size=4, progress=False, device="cpu", schedule="constant", warmup_steps=1,
+                          output_dir=str(tmp_path), resume=True)
+    resumed = lm.train(lm.tiny_lm(cfg, tokenizer, seed=1), data, rest)
+    assert resumed.history[0]["step"] == 3 and resumed.history[-1]["step"] == 6
+    assert lm.mean_loss(resumed.model, data) == pytest.approx(lm.mean_loss(straight.model, data), rel=0.2)
+
+
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [({"steps": 0}, "must be positive"), ({"lr": -1.0}, "need lr > 0"), ({"device": "tpu"}, "allowed: auto, cpu, cuda"),
+     ({"checkpoint_every": 5}, "need an output_dir")],
+)
+def test_bad_train_config(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        lm.TrainConfig(**kwargs)
+
+
+def test_too_little_data(tiny_model, data):
+    with pytest.raises(ValueError, match="fewer than batch_size"):
+        lm.train(tiny_model, data, lm.TrainConfig(batch_size=10_000, progress=False))
+
+
+def test_lr_schedule():
+    cfg = lm.TrainConfig(steps=100, warmup_steps=10, min_lr_ratio=0.1)
+    from reprolab.lm.train import lr_factor
+    assert lr_factor(0, cfg) == pytest.approx(0.1) and lr_factor(9, cfg) == 1.0
+    assert lr_factor(99, cfg) == pytest.approx(0.1, abs=1e-3)
+
+
+def test_perplexity_of_uniform_model_is_vocab_size(tokenizer, data):
+    class Uniform(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.zeros(1))
+
+        def forward(self, input_ids, **_):
+            return type("Out", (), {"logits": torch.zeros(*input_ids.shape, len(tokenizer)) + self.w})
+
+    assert lm.perplexity(Uniform(), data) == pytest.approx(len(tokenizer), rel=1e-5)
+
+
+def test_generate_and_exact_match(tiny_model, tokenizer):
+    examples = lm.generate_task("add", 3, 0)
+    acc, preds = lm.exact_match_accuracy(tiny_model, tokenizer, examples, max_new_tokens=5)
+    assert len(preds) == 3 and 0.0 <= acc <= 1.0
+    again = lm.generate(tiny_model, tokenizer, [e.prompt for e in examples], max_new_tokens=5, batch_size=2)
+    assert again == preds  # batching and left padding do not change greedy output
+    assert tokenizer.padding_side == "right"
+
+
+def test_generate_cuts_after_answer_line():
+    from reprolab.lm.evaluate import _cut
+    assert _cut("1 + 1 = 2.\n#### 2\nQuestion: next", "####") == "1 + 1 = 2.\n#### 2\n"
+    assert _cut("no answer", "####") == "no answer"
