@@ -99,3 +99,10 @@ def test_generate_cuts_after_answer_line():
     from reprolab.lm.evaluate import _cut
     assert _cut("1 + 1 = 2.\n#### 2\nQuestion: next", "####") == "1 + 1 = 2.\n#### 2\n"
     assert _cut("no answer", "####") == "no answer"
+
+
+def test_unigram_cross_entropy():
+    train = torch.tensor([0, 0, 1, 1])
+    assert lm.unigram_cross_entropy(train, torch.tensor([0, 1]), vocab_size=2, smoothing=0) == pytest.approx(0.6931, abs=1e-4)
+    # smoothing keeps unseen tokens finite
+    assert lm.unigram_cross_entropy(train, torch.tensor([2]), vocab_size=3) == pytest.approx(-torch.log(torch.tensor(1 / 7)).item(), abs=1e-5)

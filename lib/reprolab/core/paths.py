@@ -13,11 +13,13 @@ PAPER_ID = re.compile(r"^\d\d$")
 
 def project_root() -> Path:
     """The reprolab checkout: `$REPROLAB_ROOT`, else the nearest parent of the working directory
-    holding `pyproject.toml` and `notebooks/`, else the working directory itself."""
+    holding `pyproject.toml` and `notebooks/`, else the checkout this package was installed from
+    in editable mode, else the working directory itself."""
     if os.environ.get("REPROLAB_ROOT"):
         return Path(os.environ["REPROLAB_ROOT"]).resolve()
     here = Path.cwd().resolve()
-    for folder in (here, *here.parents):
+    source_checkout = Path(__file__).resolve().parents[3]  # lib/reprolab/core/paths.py -> root
+    for folder in (here, *here.parents, source_checkout):
         if (folder / "pyproject.toml").is_file() and (folder / "notebooks").is_dir():
             return folder
     return here

@@ -77,3 +77,13 @@ def exact_match_accuracy(model, tokenizer, examples: Sequence[Example], max_new_
     """Share of `examples` whose generated answer line equals the answer, and the generations."""
     predictions = generate(model, tokenizer, [e.prompt for e in examples], max_new_tokens, batch_size)
     return float(np.mean(exact_match(predictions, list(examples)))), predictions
+
+
+def unigram_cross_entropy(train_ids: torch.Tensor, eval_ids: torch.Tensor, vocab_size: int, smoothing: float = 1.0) -> float:
+    """Cross-entropy in nats/token of `eval_ids` under the add-`smoothing` unigram model of `train_ids`.
+
+    The loss of the best context-free predictor: a language model that beats it uses context.
+    """
+    counts = torch.bincount(train_ids.reshape(-1), minlength=vocab_size).double() + smoothing
+    log_p = torch.log(counts / counts.sum())
+    return float(-log_p[eval_ids.reshape(-1)].mean())

@@ -130,7 +130,7 @@ def train(
     import time
 
     from accelerate import Accelerator
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     accelerator = Accelerator(cpu=cfg.device == "cpu", mixed_precision=cfg.mixed_precision)
     if cfg.device == "cuda" and accelerator.device.type != "cuda":
@@ -172,7 +172,7 @@ def train(
     t0, loss_sum, loss_n, grad_norm = time.perf_counter(), 0.0, 0, float("nan")
     batches = _batches(loader)
     bar = tqdm(range(start_step, cfg.steps), desc="train", disable=not (cfg.progress and accelerator.is_main_process),
-               mininterval=2.0, initial=start_step, total=cfg.steps)
+               mininterval=5.0, initial=start_step, total=cfg.steps)
     for step in bar:
         batch = next(batches)
         loss = model(**batch).loss
@@ -195,7 +195,7 @@ def train(
             if do_eval:
                 row.update(evaluate(step + 1))
             record(row)
-            bar.set_postfix(loss=f"{row['loss']:.3f}")
+            bar.set_postfix(loss=f"{row['loss']:.3f}", refresh=False)
             loss_sum, loss_n = 0.0, 0
         if out is not None and cfg.checkpoint_every and ((step + 1) % cfg.checkpoint_every == 0 or last):
             accelerator.save_state(str(out / "checkpoint"))

@@ -1,0 +1,57 @@
+"""The notebooks: id, file, paper, config class and profiles, and the measured default wall time."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .core.paths import project_root
+
+
+@dataclass(frozen=True)
+class Notebook:
+    """One notebook of the project and where its parameters are declared."""
+
+    id: str  # two digits, e.g. "03"
+    slug: str  # file name after the id: notebooks/<id>_<slug>.py / .ipynb
+    title: str
+    arxiv: str | None  # arXiv id of the paper (None for the tour)
+    config: str  # "module:ConfigClass" declaring the parameters
+    profiles: str  # "module:PROFILES"
+    default_seconds: float  # measured wall time of the default profile on 2 CPU cores
+
+    @property
+    def name(self) -> str:
+        return f"{self.id}_{self.slug}"
+
+    def source(self) -> Path:
+        return project_root() / "notebooks" / f"{self.name}.py"
+
+    def path(self) -> Path:
+        return project_root() / "notebooks" / f"{self.name}.ipynb"
+
+    def load(self) -> tuple[type, dict]:
+        """Import the config class and the profiles dict."""
+        mod, cls = self.config.split(":")
+        pmod, pname = self.profiles.split(":")
+        return getattr(importlib.import_module(mod), cls), getattr(importlib.import_module(pmod), pname)
+
+
+NOTEBOOKS: dict[str, Notebook] = {
+    nb.id: nb
+    for nb in [
+        Notebook("00", "tour", "Tour: a tiny LM on offline English and arithmetic", None,
+                 "reprolab.tour:TourConfig", "reprolab.tour:PROFILES", 95.0),
+    ]
+}
+
+
+def find(key: str) -> Notebook:
+    """Look a notebook up by id ('0', '00') or file name ('00_tour'); the error lists what exists."""
+    key = str(key).strip()
+    nb_id = key.split("_")[0].zfill(2) if key.split("_")[0].isdigit() else key
+    if nb_id in NOTEBOOKS and (key.isdigit() or key == NOTEBOOKS[nb_id].name):
+        return NOTEBOOKS[nb_id]
+    allowed = ", ".join(f"{nb.id} ({nb.name})" for nb in NOTEBOOKS.values())
+    raise KeyError(f"unknown notebook {key!r}; available: {allowed}")

@@ -1,0 +1,180 @@
+"""`reprolab list | run NB [--profile P] [-p key value ...] | run-all | build NB`.
+
+`run` executes a notebook headlessly with papermill into `runs/<nb>/<timestamp>/` (the executed
+notebook and its metrics.json) after checking every parameter against the notebook's parameters
+cell and its config dataclass, so a bad name or value fails before any work starts.
+`build` re-creates the committed, executed `notebooks/<nb>.ipynb` from its jupytext source.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+from .catalog import NOTEBOOKS, Notebook, find
+from .core.profiles import ProfileError, parse_cli_value, resolve
+
+KERNEL = "reprolab"
+
+
+class UsageError(Exception):
+    """A command-line mistake, reported as one line without a traceback."""
+
+
+@dataclass
+class RunSummary:
+    """One executed notebook: where it went, how long it took, its claim verdict counts."""
+
+    notebook: str
+    seconds: float
+    claims: dict[str, int]
+    run_dir: Path
+    error: str | None = None
+
+
+def check_parameters(nb: Notebook, profile: str, params: dict[str, Any]) -> None:
+    """Fail with UsageError unless every parameter is in the notebook's parameters cell and the
+    profile plus parameters resolve on the notebook's config dataclass."""
+    import papermill
+
+    if not nb.path().is_file():
+        raise UsageError(f"notebook file {nb.path().name} is missing; build it with `make notebook NB={nb.id}`")
+    cell = papermill.inspect_notebook(str(nb.path()))
+    unknown = sorted(set(params) - set(cell) | ({"profile"} & set(params)))
+    if unknown:
+        allowed = ", ".join(k for k in cell if k != "profile")
+        raise UsageError(f"unknown parameter {', '.join(map(repr, unknown))} for notebook {nb.name}; "
+                         f"allowed: {allowed} (choose the profile with --profile)")
+    config_cls, profiles = nb.load()
+    try:
+        resolve(config_cls, profiles, profile, **params)
+    except ProfileError as err:
+        raise UsageError(f"notebook {nb.name}: {err}") from None
+
+
+def kernel_name() -> str:
+    """The project kernel where it is registered (make setup does it), else the default python3."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    return KERNEL if KERNEL in KernelSpecManager().find_kernel_specs() else "python3"
+
+
+def run_notebook(nb: Notebook, profile: str = "default", params: dict[str, Any] | None = None) -> RunSummary:
+    """Execute `nb` with papermill into `runs/<id>/<timestamp>/`; never touches the committed notebook."""
+    import papermill
+
+    params = dict(params or {})
+    check_parameters(nb, profile, params)
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    out = nb.path().parent.parent / "runs" / nb.id / f"{stamp}-{profile}"
+    out.mkdir(parents=True, exist_ok=True)
+    os.environ["REPROLAB_RUN_DIR"] = str(out)
+    start, error = time.perf_counter(), None
+    try:
+        papermill.execute_notebook(str(nb.path()), str(out / f"{nb.name}.ipynb"), parameters={"profile": profile, **params},
+                                   kernel_name=kernel_name(), progress_bar=True, cwd=str(nb.path().parent))
+    except papermill.PapermillExecutionError as err:
+        error = f"{err.ename}: {err.evalue}"
+    finally:
+        os.environ.pop("REPROLAB_RUN_DIR", None)
+    seconds = time.perf_counter() - start
+    metrics = out / "metrics.json"
+    claims = json.loads(metrics.read_text()).get("claim_counts", {}) if metrics.is_file() else {}
+    return RunSummary(nb.name, seconds, claims, out, error)
+
+
+def format_summary(rows: Sequence[RunSummary]) -> str:
+    """The table printed after `run` and `run-all`."""
+    lines = [f"{'notebook':<28}{'wall time':>11}{'reproduced':>12}{'not repr.':>11}{'not tested':>12}  status"]
+    for r in rows:
+        c = r.claims
+        lines.append(f"{r.notebook:<28}{r.seconds:>10.1f}s{c.get('reproduced', 0):>12}{c.get('not reproduced', 0):>11}"
+                     f"{c.get('not tested at this profile', 0):>12}  {'FAILED ' + r.error if r.error else 'ok'}")
+    lines.append(f"outputs in {', '.join(sorted({str(r.run_dir.parent.parent) for r in rows}))}")
+    return "\n".join(lines)
+
+
+def build_notebook(nb: Notebook) -> float:
+    """Re-create notebooks/<nb>.ipynb from its .py source and execute it in place at the default
+    profile (the committed, rendered documentation). Returns the wall time in seconds."""
+    import jupytext
+    import papermill
+
+    source = nb.source()
+    if not source.is_file():
+        raise UsageError(f"notebook source {source.name} is missing")
+    notebook = jupytext.read(source)
+    notebook.metadata["kernelspec"] = {"name": KERNEL, "display_name": "reprolab", "language": "python"}
+    notebook.metadata["jupytext"] = {"formats": "ipynb,py:percent"}
+    jupytext.write(notebook, nb.path())
+    start = time.perf_counter()
+    papermill.execute_notebook(str(nb.path()), str(nb.path()), kernel_name=kernel_name(), progress_bar=True,
+                               cwd=str(nb.path().parent))
+    return time.perf_counter() - start
+
+
+def parse_params(pairs: list[list[str]] | None) -> dict[str, Any]:
+    """[['steps', '100'], ...] -> {'steps': 100}; a repeated key is an error."""
+    params: dict[str, Any] = {}
+    for key, value in pairs or []:
+        if key in params:
+            raise UsageError(f"parameter {key!r} given twice")
+        params[key] = parse_cli_value(value)
+    return params
+
+
+def command_list() -> str:
+    lines = [f"{'nb':<4}{'arXiv':<12}{'default':>9}  {'profiles':<28}title"]
+    for nb in NOTEBOOKS.values():
+        _, profiles = nb.load()
+        lines.append(f"{nb.id:<4}{nb.arxiv or '-':<12}{nb.default_seconds:>8.0f}s  {', '.join(profiles):<28}{nb.title}")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="reprolab", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="notebooks, arXiv ids, profiles, measured default wall time")
+    run = sub.add_parser("run", help="run one notebook headlessly into runs/")
+    run.add_argument("notebook", help="notebook id, e.g. 02 or 02_chain_of_experts")
+    run_all = sub.add_parser("run-all", help="run every notebook and print a summary")
+    for p in (run, run_all):
+        p.add_argument("--profile", default="default", help="named parameter set (default: default)")
+    run.add_argument("-p", "--param", nargs=2, action="append", metavar=("KEY", "VALUE"),
+                     help="override one parameter; values are JSON (100, 0.5, true, null, [1,2]) or strings")
+    build = sub.add_parser("build", help="re-create and execute the committed notebooks/<nb>.ipynb")
+    build.add_argument("notebook")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "list":
+            print(command_list())
+            return 0
+        if args.command == "build":
+            nb = find(args.notebook)
+            print(f"{nb.name}: built and executed in {build_notebook(nb):.1f}s")
+            return 0
+        if args.command == "run":
+            nbs, params = [find(args.notebook)], parse_params(args.param)
+        else:
+            nbs, params = list(NOTEBOOKS.values()), {}
+        for nb in nbs:  # validate everything before running anything
+            check_parameters(nb, args.profile, params)
+        rows = []
+        for nb in nbs:
+            rows.append(run_notebook(nb, args.profile, params))
+            print(f"{nb.name}: {rows[-1].seconds:.1f}s, {'failed' if rows[-1].error else 'done'}", file=sys.stderr)
+        print(format_summary(rows))
+        return 1 if any(r.error for r in rows) else 0
+    except (UsageError, KeyError) as err:
+        print(f"reprolab: error: {err.args[0] if err.args else err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""Every catalogued notebook is consistent: files present and in sync, parameters match its config."""
+
+import dataclasses
+
+import jupytext
+import papermill
+import pytest
+
+from reprolab.catalog import NOTEBOOKS, find
+from reprolab.core.profiles import resolve
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS.values(), ids=lambda nb: nb.name)
+def test_notebook_files_are_paired_and_in_sync(nb):
+    assert nb.source().is_file() and nb.path().is_file()
+    source = [c.source for c in jupytext.read(nb.source()).cells]
+    executed = jupytext.read(nb.path())
+    assert source == [c.source for c in executed.cells], f"re-build {nb.name}.ipynb: make notebook NB={nb.id}"
+    assert any(c.cell_type == "code" and c.outputs for c in executed.cells), "commit the notebook executed"
+    assert "NBVAL_CHECK_OUTPUT" in executed.cells[-1].source
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS.values(), ids=lambda nb: nb.name)
+def test_parameters_cell_matches_config(nb):
+    config_cls, profiles = nb.load()
+    cell = papermill.inspect_notebook(str(nb.path()))
+    fields = {f.name for f in dataclasses.fields(config_cls)}
+    assert "profile" in cell and set(cell) - {"profile"} <= fields
+    assert "default" in profiles
+    for name in profiles:
+        resolve(config_cls, profiles, name)  # every profile is valid
+
+
+def test_find():
+    assert find("0") is find("00") is find("00_tour") is NOTEBOOKS["00"]
+    with pytest.raises(KeyError, match=r"unknown notebook '99'; available: 00 \(00_tour\)"):
+        find("99")
+    with pytest.raises(KeyError, match="unknown notebook '00_wrong'"):
+        find("00_wrong")
