@@ -128,6 +128,7 @@ ax.axhline(unigram, color="grey", ls="--", label="unigram cross-entropy")
 ax.set(xlabel="optimizer step", ylabel="loss (nats / character)", title="Tiny LLaMA on 2 CPU cores")
 ax.legend()
 save_figure("00", "loss_curves", fig)
+plt.show()
 
 # %% [markdown]
 # Validation loss falls well below the unigram line within the first hundred steps: the model

@@ -18,6 +18,7 @@ def test_notebook_files_are_paired_and_in_sync(nb):
     assert source == [c.source for c in executed.cells], f"re-build {nb.name}.ipynb: make notebook NB={nb.id}"
     assert any(c.cell_type == "code" and c.outputs for c in executed.cells), "commit the notebook executed"
     assert "NBVAL_CHECK_OUTPUT" in executed.cells[-1].source
+    assert "input_path" not in executed.metadata.get("papermill", {}), "built outside `reprolab build`"
 
 
 @pytest.mark.parametrize("nb", NOTEBOOKS.values(), ids=lambda nb: nb.name)

@@ -67,3 +67,16 @@ def test_parse_params():
     assert cli.parse_params([["steps", "10"], ["lr", "1e-3"], ["device", "cpu"]]) == {"steps": 10, "lr": 1e-3, "device": "cpu"}
     with pytest.raises(cli.UsageError, match="given twice"):
         cli.parse_params([["a", "1"], ["a", "2"]])
+
+
+def test_strip_run_metadata(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("1")]
+    nb.cells[0].metadata["papermill"] = {"start_time": "t0", "end_time": "t1", "duration": 0.5, "status": "completed"}
+    nb.cells[0].metadata["execution"] = {"iopub.status.busy": "t"}
+    nb.metadata["papermill"] = {"input_path": "/somewhere/in.ipynb", "output_path": "/x.ipynb", "parameters": {}}
+    nbformat.write(nb, tmp_path / "n.ipynb")
+    cli.strip_run_metadata(tmp_path / "n.ipynb")
+    out = nbformat.read(tmp_path / "n.ipynb", as_version=4)
+    assert out.metadata["papermill"] == {"parameters": {}}
+    assert out.cells[0].metadata == {"papermill": {"duration": 0.5}}

@@ -116,7 +116,25 @@ def build_notebook(nb: Notebook) -> float:
     start = time.perf_counter()
     papermill.execute_notebook(str(nb.path()), str(nb.path()), kernel_name=kernel_name(), progress_bar=True,
                                cwd=str(nb.path().parent))
-    return time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    strip_run_metadata(nb.path())
+    return seconds
+
+
+def strip_run_metadata(path: Path) -> None:
+    """Drop what differs between machines and runs from an executed notebook's metadata
+    (absolute paths, timestamps), keeping each cell's duration in seconds."""
+    import nbformat
+
+    notebook = nbformat.read(path, as_version=4)
+    for key in ("input_path", "output_path", "start_time", "end_time"):
+        notebook.metadata.get("papermill", {}).pop(key, None)
+    for cell in notebook.cells:
+        cell.metadata.pop("execution", None)
+        timing = cell.metadata.get("papermill", {})
+        for key in ("start_time", "end_time", "status", "exception"):
+            timing.pop(key, None)
+    nbformat.write(notebook, path)
 
 
 def parse_params(pairs: list[list[str]] | None) -> dict[str, Any]:

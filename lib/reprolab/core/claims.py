@@ -89,12 +89,11 @@ class ClaimTable:
             detail = "; ".join(f"{c.id} ({c.criterion}): {c.numbers}" for c in failed)
             raise ClaimFailed(f"asserted claim(s) failed: {detail}")
 
-    def finish(self, metrics: dict[str, Any] | None = None, config: Any = None) -> Path:
-        """Write metrics.json, print the table, then raise if an asserted claim failed."""
-        path = write_metrics(self.paper, metrics or {}, self, config)
+    def finish(self, metrics: dict[str, Any] | None = None, config: Any = None) -> None:
+        """Write metrics.json (in `run_dir(paper)`), print the table, then raise if an asserted claim failed."""
+        write_metrics(self.paper, metrics or {}, self, config)
         print(self.render())
         self.check()
-        return path
 
 
 def _plain(value: Any) -> Any:
