@@ -106,3 +106,11 @@ def test_unigram_cross_entropy():
     assert lm.unigram_cross_entropy(train, torch.tensor([0, 1]), vocab_size=2, smoothing=0) == pytest.approx(0.6931, abs=1e-4)
     # smoothing keeps unseen tokens finite
     assert lm.unigram_cross_entropy(train, torch.tensor([2]), vocab_size=3) == pytest.approx(-torch.log(torch.tensor(1 / 7)).item(), abs=1e-5)
+
+
+def test_param_groups_decay_only_matrices(tiny_model):
+    from reprolab.lm.train import param_groups
+    decay, no_decay = param_groups(tiny_model, 0.1)
+    assert decay["weight_decay"] == 0.1 and no_decay["weight_decay"] == 0.0
+    assert all(p.ndim >= 2 for p in decay["params"]) and all(p.ndim < 2 for p in no_decay["params"])
+    assert len(decay["params"]) + len(no_decay["params"]) == len(list(tiny_model.parameters()))
