@@ -7,6 +7,7 @@ import papermill
 import pytest
 
 from reprolab.catalog import NOTEBOOKS, find
+from reprolab.core.paths import project_root
 from reprolab.core.profiles import resolve
 
 
@@ -19,6 +20,8 @@ def test_notebook_files_are_paired_and_in_sync(nb):
     assert any(c.cell_type == "code" and c.outputs for c in executed.cells), "commit the notebook executed"
     assert "NBVAL_CHECK_OUTPUT" in executed.cells[-1].source
     assert "input_path" not in executed.metadata.get("papermill", {}), "built outside `reprolab build`"
+    root = str(project_root())
+    assert root not in nb.path().read_text(), f"an output of {nb.name} names this machine's project folder"
 
 
 @pytest.mark.parametrize("nb", NOTEBOOKS.values(), ids=lambda nb: nb.name)

@@ -42,7 +42,9 @@ NOTEBOOKS: dict[str, Notebook] = {
     nb.id: nb
     for nb in [
         Notebook("00", "tour", "Tour: a tiny LM on offline English and arithmetic", None,
-                 "reprolab.tour:TourConfig", "reprolab.tour:PROFILES", 95.0),
+                 "reprolab.tour:TourConfig", "reprolab.tour:PROFILES", 85.0),
+        Notebook("10", "desi_bao", "DESI DR1 vs DR2 BAO: per-bin Omega_m, w0waCDM with relaxed priors, q0", "2504.04417",
+                 "reprolab.cosmology:DesiConfig", "reprolab.cosmology:PROFILES", 150.0),
     ]
 }
 

@@ -13,8 +13,8 @@ def test_save_figure_writes_png_under_figures(project):
     fig, ax = plt.subplots()
     ax.plot([0, 1], [1, 0])
     path = save_figure("00", "loss_curves", fig)
-    assert path == project / "figures" / "00" / "loss_curves.png"
-    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert str(path) == "figures/00/loss_curves.png"
+    assert (project / path).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     plt.close(fig)
 
 
