@@ -18,3 +18,16 @@ def test_wilson_interval_known_values():
     assert lo == pytest.approx(0.4038, abs=1e-3) and hi == pytest.approx(0.5962, abs=1e-3)
     with pytest.raises(ValueError, match="successes <= trials"):
         wilson_interval(3, 2)
+
+
+def test_paired_interval():
+    from reprolab.core.stats import paired_interval
+
+    out = paired_interval([1.0, 2.0, 3.0], [0.0, 1.0, 1.0])
+    assert out["mean"] == pytest.approx(4 / 3) and out["n"] == 3
+    # t(0.975, 2) = 4.303; sd of (1, 1, 2) = 0.57735
+    assert out["high"] - out["mean"] == pytest.approx(4.303 * 0.57735 / 3**0.5, rel=1e-3)
+    one = paired_interval([1.0], [0.5])
+    assert one["low"] == float("-inf") and one["mean"] == 0.5
+    with pytest.raises(ValueError, match="equally long"):
+        paired_interval([1.0, 2.0], [1.0])

@@ -125,7 +125,8 @@ def train(
     data: dict of tensors (input_ids, labels, optional attention_mask; (N, T) each) or a Dataset.
     eval_fn: called on the model in eval mode every `eval_every` steps and after the last step.
     Returns the unwrapped model with its history: step, loss (mean since last record), lr,
-    grad_norm, seconds, and whatever eval_fn returned.
+    grad_norm, seconds, and whatever eval_fn returned. Models whose output also carries an
+    `aux_loss` (optimised as part of `.loss`) get `aux_loss` logged beside it.
     """
     import time
 
@@ -169,13 +170,14 @@ def train(
                 f.write(json.dumps(row) + "\n")
 
     model.train()
-    t0, loss_sum, loss_n, grad_norm = time.perf_counter(), 0.0, 0, float("nan")
+    t0, loss_sum, aux_sum, loss_n, grad_norm = time.perf_counter(), 0.0, 0.0, 0, float("nan")
     batches = _batches(loader)
     bar = tqdm(range(start_step, cfg.steps), desc="train", disable=not (cfg.progress and accelerator.is_main_process),
                mininterval=5.0, initial=start_step, total=cfg.steps)
     for step in bar:
         batch = next(batches)
-        loss = model(**batch).loss
+        output = model(**batch)
+        loss, aux = output.loss, getattr(output, "aux_loss", None)
         accelerator.backward(loss)
         if after_backward is not None:
             after_backward(step, accelerator.unwrap_model(model))
@@ -187,16 +189,19 @@ def train(
         if after_step is not None:
             after_step(step, accelerator.unwrap_model(model), optimizer)
         loss_sum, loss_n = loss_sum + float(loss.detach()), loss_n + 1
+        aux_sum += float(aux.detach()) if aux is not None else 0.0
         last = step == cfg.steps - 1
         do_eval = last or (cfg.eval_every and (step + 1) % cfg.eval_every == 0)
         if last or do_eval or (step + 1) % cfg.log_every == 0:
             row = {"step": step + 1, "loss": loss_sum / loss_n, "lr": scheduler.get_last_lr()[0],
                    "grad_norm": grad_norm, "seconds": time.perf_counter() - t0}
+            if aux is not None:
+                row["aux_loss"] = aux_sum / loss_n
             if do_eval:
                 row.update(evaluate(step + 1))
             record(row)
             bar.set_postfix(loss=f"{row['loss']:.3f}", refresh=False)
-            loss_sum, loss_n = 0.0, 0
+            loss_sum, aux_sum, loss_n = 0.0, 0.0, 0
         if out is not None and cfg.checkpoint_every and ((step + 1) % cfg.checkpoint_every == 0 or last):
             accelerator.save_state(str(out / "checkpoint"))
             if accelerator.is_main_process:
