@@ -1,5 +1,6 @@
 """Notebook 02: Chain-of-Experts (arXiv:2506.18945), iterative routing inside an MoE layer."""
 
+from . import experiment, plots
 from .accounting import combinations, expert_ffn_calls, expert_flops_per_token, mebi, parameter_counts, static_memory_bytes
 from .config import PROFILES, CoEConfig
 from .data import metamathqa_texts, query_response
@@ -13,6 +14,7 @@ from .routing import Routing, TopKRouter, sequence_balance_loss
 from .routing_stats import co_selection, js_divergence, reselection_rate, usage_entropy
 
 __all__ = [
+    "experiment", "plots",
     "combinations", "expert_ffn_calls", "expert_flops_per_token", "mebi", "parameter_counts", "static_memory_bytes",
     "PROFILES", "CoEConfig", "metamathqa_texts", "query_response", "RunResult", "Variant", "run_all", "run_variant", "variants",
     "ExpertBank", "ChainOfExpertsMoE", "CoESpec", "SwiGLU", "OfficialResidualLayer", "WithAuxLoss", "build_coe_model",
