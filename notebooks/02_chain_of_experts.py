@@ -48,10 +48,11 @@ n_seeds = None  # seeds per configuration (None: the profile's value)
 steps = None  # optimizer steps per run
 residual_mode = None  # official (the paper's block wiring) or prenorm (standard h + mlp(norm h))
 metamathqa_path = None  # local MetaMathQA-395K.json for the paper profile
+tokenizer_path = None  # local tokenizer directory for the paper profile (None: characters)
 
 # %%
 cfg = resolve(coe.CoEConfig, coe.PROFILES, profile, seed=seed, n_seeds=n_seeds, steps=steps,
-              residual_mode=residual_mode, metamathqa_path=metamathqa_path)
+              residual_mode=residual_mode, metamathqa_path=metamathqa_path, tokenizer_path=tokenizer_path)
 rt = setup(cfg.seed, cfg.device, cfg.threads)
 print(cfg)
 
@@ -117,7 +118,7 @@ print(f"max |logit difference| vs native DeepSeek-V2: {native_gap:.2e}")
 # ## Data: multi-step arithmetic in the paper's layout
 # The paper trains from scratch on MetaMathQA as `"query : … response : …"`. Offline, the same
 # layout holds generated 3-step word problems with worked solutions; validation problems are
-# fresh draws (the paper also splits at random). Characters are tokens.
+# fresh draws (the paper also splits at random). Characters are tokens unless a tokenizer path is given.
 
 # %%
 problems = dict(n_steps=cfg.arithmetic_steps, max_value=cfg.max_value)
@@ -130,7 +131,7 @@ if cfg.data == "metamathqa":
 else:
     train_texts = [coe.query_response(e) for e in lm.generate_task("arithmetic", cfg.train_examples, cfg.seed, **problems)]
     val_texts = [coe.query_response(e) for e in lm.generate_task("arithmetic", cfg.val_examples, cfg.seed + 10_000, **problems)]
-tokenizer = lm.char_tokenizer(train_texts + val_texts)
+tokenizer = lm.load_tokenizer(cfg.tokenizer_path) if cfg.tokenizer_path else lm.char_tokenizer(train_texts + val_texts)
 train_data = lm.pack_text(tokenizer, train_texts, cfg.block_size)
 val_data = lm.pack_text(tokenizer, val_texts, cfg.block_size)
 print(train_texts[0])

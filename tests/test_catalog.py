@@ -8,7 +8,7 @@ import pytest
 
 from reprolab.catalog import NOTEBOOKS, find
 from reprolab.core.paths import project_root
-from reprolab.core.profiles import resolve
+from reprolab.core.profiles import ProfileError, resolve
 
 
 @pytest.mark.parametrize("nb", NOTEBOOKS.values(), ids=lambda nb: nb.name)
@@ -31,8 +31,11 @@ def test_parameters_cell_matches_config(nb):
     fields = {f.name for f in dataclasses.fields(config_cls)}
     assert "profile" in cell and set(cell) - {"profile"} <= fields
     assert "default" in profiles
-    for name in profiles:
-        resolve(config_cls, profiles, name)  # every profile is valid
+    for name in profiles:  # every profile is valid, or fails at once naming the local data it needs
+        try:
+            resolve(config_cls, profiles, name)
+        except ProfileError as err:
+            assert "path" in str(err), f"profile {name!r} of {nb.name} is invalid: {err}"
 
 
 def test_find():

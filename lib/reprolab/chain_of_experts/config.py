@@ -14,6 +14,7 @@ class CoEConfig:
     n_seeds: int = 3  # seeds per configuration
     data: Literal["generated", "metamathqa"] = "generated"  # paper profile: the MetaMathQA file
     metamathqa_path: str = ""  # local MetaMathQA-395K.json / parquet (paper profile)
+    tokenizer_path: str = ""  # local tokenizer directory (paper: DeepSeek-V2's); empty: a character tokenizer
     train_examples: int = 6000  # generated word problems for training
     val_examples: int = 100  # fresh validation problems (same phrasings, other draws, as the paper's random split)
     arithmetic_steps: int = 3  # operations per problem
@@ -38,6 +39,7 @@ class CoEConfig:
     residual_mode: Literal["official", "prenorm"] = "official"
     shared_each_iter: bool = True  # shared expert on every iteration (official)
     device: Literal["auto", "cpu", "cuda"] = "auto"
+    mixed_precision: Literal["no", "bf16", "fp16"] = "no"  # paper: bf16 autocast, fp32 master weights and routers
     threads: int | None = 2  # 2 threads measured 1.25-1.4x faster than 1 for this model on 2 cores
 
     def __post_init__(self) -> None:
@@ -59,5 +61,5 @@ PROFILES: dict[str, dict] = {
     "paper": {"data": "metamathqa", "n_seeds": 1, "block_size": 512, "batch_size": 64, "steps": 1000, "lr": 3e-4,
               "eval_every": 10, "hidden": 1024, "n_layers": 4, "n_heads": 8, "kv_lora_rank": 512, "qk_nope_head_dim": 128,
               "qk_rope_head_dim": 64, "v_head_dim": 128, "n_experts": 64, "n_experts_small": 48,
-              "expert_intermediate": 704, "k_moe": 8, "device": "cuda", "threads": None},
+              "expert_intermediate": 704, "k_moe": 8, "device": "cuda", "mixed_precision": "bf16", "threads": None},
 }

@@ -62,7 +62,8 @@ def run_variant(cfg: CoEConfig, variant: Variant, vocab_size: int, train_data: d
         model = build_coe_model(config, spec, cfg.residual_mode)
     train_cfg = TrainConfig(steps=cfg.steps, batch_size=cfg.batch_size, lr=cfg.lr, warmup_steps=max(1, cfg.steps // 10),
                             schedule="constant", weight_decay=cfg.weight_decay, betas=(0.9, 0.95), grad_clip=1.0,
-                            eval_every=cfg.eval_every, log_every=cfg.eval_every, seed=seed, device=cfg.device, progress=False)
+                            eval_every=cfg.eval_every, log_every=cfg.eval_every, seed=seed, device=cfg.device,
+                            mixed_precision=cfg.mixed_precision, progress=False)
     result = train(WithAuxLoss(model), train_data, train_cfg, eval_fn=lambda m: {"val_loss": mean_loss(m, val_data)})
     steps, losses = result.column("val_loss")
     return RunResult(variant.name, seed, steps, losses, result.history, routing_of(model, val_data), result.seconds)
