@@ -9,7 +9,6 @@ Two residual wirings of the decoder block (h' = h + Attn(norm1 h), u = norm2 h')
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import asdict, fields
 from pathlib import Path
@@ -156,12 +155,6 @@ def load_coe_model(path: str | Path) -> DeepseekV2ForCausalLM:
     for file in sorted(path.glob("*.safetensors")):
         state.update(load_file(file))
     state = from_deepseek_state_dict(state)
-    if model.config.tie_word_embeddings is False and "lm_head.weight" not in state:
-        raise ValueError("checkpoint lacks lm_head.weight")
     model.load_state_dict(state, strict=True)
     return model
 
-
-def describe(model: DeepseekV2ForCausalLM) -> str:
-    """One line: the CoE settings recorded in the config."""
-    return json.dumps(model.config.chain_of_experts)
