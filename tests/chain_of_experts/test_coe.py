@@ -188,3 +188,20 @@ def test_upcycle_a_saved_native_checkpoint(tmp_path):
     model.load_state_dict(coe.from_deepseek_state_dict(state, n_gates=2), strict=True)
     gates = model.model.layers[0].mlp.gates
     assert torch.equal(gates[0].weight, gates[1].weight)
+
+
+def test_drops_into_another_hf_moe_model():
+    """Pre-norm CoE (return_delta) replaces the sparse MoE block of a Qwen2-MoE model and trains."""
+    from transformers import Qwen2MoeConfig, Qwen2MoeForCausalLM
+
+    config = Qwen2MoeConfig(vocab_size=40, hidden_size=32, intermediate_size=48, moe_intermediate_size=24,
+                            shared_expert_intermediate_size=24, num_hidden_layers=2, num_attention_heads=2,
+                            num_key_value_heads=2, num_experts=6, num_experts_per_tok=2, max_position_embeddings=64)
+    model = Qwen2MoeForCausalLM(config)
+    for layer in model.model.layers:
+        layer.mlp = coe.ChainOfExpertsMoE(coe.CoESpec(32, 6, 24, k=1, n_iter=2), return_delta=True)
+    ids = torch.randint(0, 40, (2, 10))
+    out = coe.WithAuxLoss(model).train()(input_ids=ids, labels=ids)
+    out.loss.backward()
+    assert torch.isfinite(out.loss) and out.aux_loss > 0
+    assert model.model.layers[0].mlp.gates[1].weight.grad is not None
