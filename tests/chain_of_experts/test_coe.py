@@ -205,3 +205,21 @@ def test_drops_into_another_hf_moe_model():
     out.loss.backward()
     assert torch.isfinite(out.loss) and out.aux_loss > 0
     assert model.model.layers[0].mlp.gates[1].weight.grad is not None
+
+
+def test_ablation_variants_build_and_run():
+    from reprolab.core import resolve
+
+    cfg = resolve(coe.CoEConfig, coe.PROFILES, ablations=True, hidden=32, kv_lora_rank=8, qk_nope_head_dim=8,
+                  qk_rope_head_dim=4, v_head_dim=8)
+    variants = coe.variants(cfg)
+    assert [v.name for v in variants][3:] == ["CoE-2(2/16) shared router", "CoE-2(2/16) outer residual"]
+    for v in variants[3:]:
+        config, spec = coe.experiment.model_config(cfg, 40, v)
+        model = coe.build_coe_model(config, spec, cfg.residual_mode, v.outer_residual)
+        assert model(torch.randint(0, 40, (1, 8))).logits.shape == (1, 8, 40)
+    shared, outer = (coe.experiment.model_config(cfg, 40, v) for v in variants[3:])
+    assert not shared[1].independent_gates and not outer[1].inner_residual
+    from reprolab.core import ProfileError
+    with pytest.raises(ProfileError, match="needs residual_mode='official'"):
+        resolve(coe.CoEConfig, coe.PROFILES, ablations=True, residual_mode="prenorm")

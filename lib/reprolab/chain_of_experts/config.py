@@ -38,6 +38,7 @@ class CoEConfig:
     k_moe: int = 4  # routed experts per token in the MoE baseline (paper: 8); CoE-2 uses k_moe / 2 per iteration
     residual_mode: Literal["official", "prenorm"] = "official"
     shared_each_iter: bool = True  # shared expert on every iteration (official)
+    ablations: bool = False  # also run the paper's ablations: shared router; outer instead of inner residual
     device: Literal["auto", "cpu", "cuda"] = "auto"
     mixed_precision: Literal["no", "bf16", "fp16"] = "no"  # paper: bf16 autocast, fp32 master weights and routers
     threads: int | None = 2  # 2 threads measured 1.25-1.4x faster than 1 for this model on 2 cores
@@ -49,6 +50,8 @@ class CoEConfig:
             raise ValueError(f"need k_moe < n_experts_small <= n_experts, got {self.k_moe}, {self.n_experts_small}, {self.n_experts}")
         if self.data == "metamathqa" and not self.metamathqa_path:
             raise ValueError("data='metamathqa' needs metamathqa_path: a local MetaMathQA-395K.json or parquet file")
+        if self.ablations and self.residual_mode != "official":
+            raise ValueError("ablations include the outer-residual variant, which needs residual_mode='official'")
         if self.n_seeds < 1 or self.steps < 1:
             raise ValueError(f"n_seeds and steps must be positive, got {self.n_seeds}, {self.steps}")
 
@@ -57,7 +60,7 @@ PROFILES: dict[str, dict] = {
     "default": {},  # about 3 minutes on 2 CPU cores: 3 configurations x 3 seeds x 140 steps
     "cpu_long": {"n_seeds": 5, "steps": 600, "hidden": 128, "n_layers": 4, "n_heads": 4, "n_experts": 32,
                  "n_experts_small": 24, "expert_intermediate": 96, "kv_lora_rank": 32, "qk_rope_head_dim": 16,
-                 "v_head_dim": 32, "batch_size": 32, "train_examples": 30_000},
+                 "v_head_dim": 32, "batch_size": 32, "train_examples": 30_000, "ablations": True},
     "paper": {"data": "metamathqa", "n_seeds": 1, "block_size": 512, "batch_size": 64, "steps": 1000, "lr": 3e-4,
               "eval_every": 10, "hidden": 1024, "n_layers": 4, "n_heads": 8, "kv_lora_rank": 512, "qk_nope_head_dim": 128,
               "qk_rope_head_dim": 64, "v_head_dim": 128, "n_experts": 64, "n_experts_small": 48,

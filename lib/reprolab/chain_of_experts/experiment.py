@@ -13,12 +13,16 @@ from .model import WithAuxLoss, build_coe_model, deepseek_config, moe_layers, sp
 
 @dataclass
 class Variant:
-    """A named model variant: experts N (incl. shared), routed experts per iteration k, iterations C."""
+    """A named model variant: experts N (incl. shared), routed experts per iteration k, iterations C,
+    and the paper's ablation switches."""
 
     name: str
     n_experts: int
     k: int
     n_iter: int
+    independent_gates: bool = True  # False: one router shared by the iterations
+    inner_residual: bool = True  # False with outer_residual: the paper's "outer residual" ablation
+    outer_residual: bool = False
 
 
 @dataclass
@@ -39,10 +43,13 @@ class RunResult:
 
 def variants(cfg: CoEConfig) -> list[Variant]:
     """MoE(K, N), CoE-2(K/2, N) and CoE-2(K/2, 0.75 N): equal routed-expert calls per token."""
-    k = cfg.k_moe
-    return [Variant(f"MoE({k}/{cfg.n_experts})", cfg.n_experts, k, 1),
-            Variant(f"CoE-2({k // 2}/{cfg.n_experts})", cfg.n_experts, k // 2, 2),
+    k, n = cfg.k_moe, cfg.n_experts
+    main = [Variant(f"MoE({k}/{n})", n, k, 1), Variant(f"CoE-2({k // 2}/{n})", n, k // 2, 2),
             Variant(f"CoE-2({k // 2}/{cfg.n_experts_small})", cfg.n_experts_small, k // 2, 2)]
+    if not cfg.ablations:
+        return main
+    return main + [Variant(f"CoE-2({k // 2}/{n}) shared router", n, k // 2, 2, independent_gates=False),
+                   Variant(f"CoE-2({k // 2}/{n}) outer residual", n, k // 2, 2, inner_residual=False, outer_residual=True)]
 
 
 def model_config(cfg: CoEConfig, vocab_size: int, variant: Variant):
@@ -50,7 +57,8 @@ def model_config(cfg: CoEConfig, vocab_size: int, variant: Variant):
     config = deepseek_config(vocab_size, cfg.hidden, cfg.n_layers, cfg.n_heads, variant.n_experts - 1, 1,
                              cfg.expert_intermediate, variant.k * variant.n_iter, cfg.kv_lora_rank, cfg.qk_nope_head_dim,
                              cfg.qk_rope_head_dim, cfg.v_head_dim, max_len=cfg.block_size)
-    spec = spec_from_config(config, variant.n_iter, k=variant.k, shared_each_iter=cfg.shared_each_iter)
+    spec = spec_from_config(config, variant.n_iter, k=variant.k, shared_each_iter=cfg.shared_each_iter,
+                            independent_gates=variant.independent_gates, inner_residual=variant.inner_residual)
     return config, spec
 
 
@@ -59,7 +67,7 @@ def run_variant(cfg: CoEConfig, variant: Variant, vocab_size: int, train_data: d
     config, spec = model_config(cfg, vocab_size, variant)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        model = build_coe_model(config, spec, cfg.residual_mode)
+        model = build_coe_model(config, spec, cfg.residual_mode, variant.outer_residual)
     train_cfg = TrainConfig(steps=cfg.steps, batch_size=cfg.batch_size, lr=cfg.lr, warmup_steps=max(1, cfg.steps // 10),
                             schedule="constant", weight_decay=cfg.weight_decay, betas=(0.9, 0.95), grad_clip=1.0,
                             eval_every=cfg.eval_every, log_every=cfg.eval_every, seed=seed, device=cfg.device,
