@@ -32,6 +32,7 @@
 import numpy as np
 import pandas as pd
 import torch
+from transformers import DeepseekV2ForCausalLM
 
 import reprolab.chain_of_experts as coe
 from reprolab import lm
@@ -105,8 +106,6 @@ print(f"expert combinations per token: MoE C(63, 8) = {combos['moe']:.3g}, CoE-2
 # `DeepseekV2ForCausalLM`: its weights load into ours unchanged and the logits agree.
 
 # %%
-from transformers import DeepseekV2ForCausalLM  # noqa: E402  (the native model, for the check)
-
 tiny = coe.deepseek_config(64, 32, 2, 2, 7, 1, 24, 4, 8, 8, 4, 8, max_len=64)
 native = DeepseekV2ForCausalLM(tiny).eval()
 ours = coe.build_coe_model(coe.deepseek_config(64, 32, 2, 2, 7, 1, 24, 4, 8, 8, 4, 8, max_len=64),
