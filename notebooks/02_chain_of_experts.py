@@ -124,11 +124,7 @@ print(f"max |logit difference| vs native DeepSeek-V2: {native_gap:.2e}")
 # %%
 problems = dict(n_steps=cfg.arithmetic_steps, max_value=cfg.max_value)
 if cfg.data == "metamathqa":
-    texts = coe.metamathqa_texts(cfg.metamathqa_path)
-    rng = np.random.default_rng(42)  # the official 1000-row held-out split
-    held = set(rng.choice(len(texts), 1000, replace=False).tolist())
-    train_texts = [t for i, t in enumerate(texts) if i not in held]
-    val_texts = [texts[i] for i in sorted(held)]
+    train_texts, val_texts = coe.split_held_out(coe.metamathqa_texts(cfg.metamathqa_path), n_val=1000, seed=42)
 else:
     train_texts = [coe.query_response(e) for e in lm.generate_task("arithmetic", cfg.train_examples, cfg.seed, **problems)]
     val_texts = [coe.query_response(e) for e in lm.generate_task("arithmetic", cfg.val_examples, cfg.seed + 10_000, **problems)]

@@ -223,3 +223,17 @@ def test_ablation_variants_build_and_run():
     from reprolab.core import ProfileError
     with pytest.raises(ProfileError, match="needs residual_mode='official'"):
         resolve(coe.CoEConfig, coe.PROFILES, ablations=True, residual_mode="prenorm")
+
+
+def test_split_held_out_and_metamathqa_loader(tmp_path):
+    texts = [f"row {i}" for i in range(50)]
+    train, val = coe.split_held_out(texts, n_val=10)
+    assert len(val) == 10 and sorted(train + val, key=lambda t: int(t.split()[1])) == texts
+    assert coe.split_held_out(texts, n_val=10) == (train, val)
+    with pytest.raises(ValueError, match="n_val must be between 1 and 49"):
+        coe.split_held_out(texts, n_val=50)
+    (tmp_path / "m.jsonl").write_text('{"query": "1+1?", "response": "The answer is: 2"}\n')
+    assert coe.metamathqa_texts(str(tmp_path / "m.jsonl")) == ["query : 1+1? response : The answer is: 2"]
+    (tmp_path / "bad.jsonl").write_text('{"question": "x"}\n')
+    with pytest.raises(KeyError, match="lacks column"):
+        coe.metamathqa_texts(str(tmp_path / "bad.jsonl"))

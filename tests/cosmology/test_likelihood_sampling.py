@@ -85,3 +85,14 @@ def test_getdist_conversion():
     chain = c.Chain(("w0", "wa"), np.random.default_rng(0).normal(size=(500, 2)), np.zeros(500), np.ones(2), 0.3, 1000)
     samples = c.to_mcsamples(chain, c.LABELS, {"w0": (-3, 1)})
     assert samples.getMeans().shape == (2,) and samples.getParamNames().list() == ["w0", "wa"]
+
+
+def test_emcee_with_a_process_pool():
+    """The pool path maps single points; the log-probability (a Posterior) must pickle."""
+    from multiprocessing import get_context
+
+    post = c.Posterior("lcdm_bao", c.load_bao("DR2"), c.desi_prior())
+    with get_context("spawn").Pool(2) as pool:
+        chain = c.run_emcee(post, np.array([0.3, 101.0]), np.array([0.01, 0.5]), post.names, n_walkers=8,
+                            n_steps=30, seed=0, pool=pool)
+    assert chain.samples.shape[1] == 2 and np.isfinite(chain.log_prob).all()

@@ -3,7 +3,7 @@
 from . import experiment, plots
 from .accounting import combinations, expert_ffn_calls, expert_flops_per_token, mebi, parameter_counts, static_memory_bytes
 from .config import PROFILES, CoEConfig
-from .data import metamathqa_texts, query_response
+from .data import metamathqa_texts, query_response, split_held_out
 from .experiment import RunResult, Variant, run_all, run_variant, variants
 from .experts import ExpertBank
 from .layer import ChainOfExpertsMoE, CoESpec, SwiGLU
@@ -16,7 +16,7 @@ from .routing_stats import co_selection, js_divergence, reselection_rate, usage_
 __all__ = [
     "experiment", "plots",
     "combinations", "expert_ffn_calls", "expert_flops_per_token", "mebi", "parameter_counts", "static_memory_bytes",
-    "PROFILES", "CoEConfig", "metamathqa_texts", "query_response", "RunResult", "Variant", "run_all", "run_variant", "variants",
+    "PROFILES", "CoEConfig", "metamathqa_texts", "query_response", "split_held_out", "RunResult", "Variant", "run_all", "run_variant", "variants",
     "ExpertBank", "ChainOfExpertsMoE", "CoESpec", "SwiGLU", "OfficialResidualLayer", "WithAuxLoss", "build_coe_model",
     "deepseek_config", "from_deepseek_state_dict", "load_coe_model", "moe_layers", "paper_config", "save_coe_model", "spec_from_config",
     "Routing", "TopKRouter", "sequence_balance_loss", "co_selection", "js_divergence", "reselection_rate", "usage_entropy",

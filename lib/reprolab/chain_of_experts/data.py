@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..lm.tasks import ANSWER_PREFIX, Example
 
 
@@ -25,3 +27,12 @@ def metamathqa_texts(path: str, limit: int | None = None) -> list[str]:
     if limit is not None:
         records = records.select(range(min(limit, len(records))))
     return [f"query : {q} response : {r}" for q, r in zip(records["query"], records["response"])]
+
+
+def split_held_out(texts: list[str], n_val: int = 1000, seed: int = 42) -> tuple[list[str], list[str]]:
+    """The official split: `n_val` random rows (numpy seed 42) held out, the rest for training.
+    Returns (train, validation), each in the original order."""
+    if not 0 < n_val < len(texts):
+        raise ValueError(f"n_val must be between 1 and {len(texts) - 1} for {len(texts)} rows, got {n_val}")
+    held = set(np.random.default_rng(seed).choice(len(texts), n_val, replace=False).tolist())
+    return [t for i, t in enumerate(texts) if i not in held], [t for i, t in enumerate(texts) if i in held]

@@ -44,6 +44,16 @@ class Chain:
         return float(np.mean(self.column(name) < below))
 
 
+class PointwiseLogProb:
+    """Wrap a vectorised log-probability for emcee's pool path, which maps single points (picklable)."""
+
+    def __init__(self, log_prob: Callable[[np.ndarray], np.ndarray]) -> None:
+        self.log_prob = log_prob
+
+    def __call__(self, x: np.ndarray) -> float:
+        return float(self.log_prob(np.asarray(x)[None])[0])
+
+
 def run_emcee(log_prob: Callable[[np.ndarray], np.ndarray], start: np.ndarray, scale: np.ndarray, names: tuple[str, ...],
               n_walkers: int = 32, n_steps: int = 3000, burn_fraction: float = 0.3, seed: int = 0,
               progress: bool = False, pool=None) -> Chain:
@@ -69,7 +79,7 @@ def run_emcee(log_prob: Callable[[np.ndarray], np.ndarray], start: np.ndarray, s
     if pool is None:
         sampler = emcee.EnsembleSampler(n_walkers, len(names), log_prob, vectorize=True)
     else:
-        sampler = emcee.EnsembleSampler(n_walkers, len(names), lambda x: float(log_prob(x[None])[0]), pool=pool)
+        sampler = emcee.EnsembleSampler(n_walkers, len(names), PointwiseLogProb(log_prob), pool=pool)
     sampler.random_state = np.random.RandomState(seed).get_state()
     sampler.run_mcmc(p0, n_steps, progress=progress)
     burn = int(burn_fraction * n_steps)
