@@ -45,8 +45,10 @@ NOTEBOOKS: dict[str, Notebook] = {
                  "reprolab.tour:TourConfig", "reprolab.tour:PROFILES", 85.0),
         Notebook("02", "chain_of_experts", "Chain-of-Experts: iterative routing inside an MoE layer", "2506.18945",
                  "reprolab.chain_of_experts:CoEConfig", "reprolab.chain_of_experts:PROFILES", 165.0),
+        Notebook("03", "alphadecay", "AlphaDecay: module-wise weight decay from heavy-tailed spectra", "2506.14562",
+                 "reprolab.alphadecay:AlphaDecayConfig", "reprolab.alphadecay:PROFILES", 165.0),
         Notebook("09", "holographic_energy_loss", "Holographic shooting strings: light-quark energy loss in EMD plasmas",
-                 "2504.04979", "reprolab.holography:HoloConfig", "reprolab.holography:PROFILES", 50.0),
+                 "2504.04979", "reprolab.holography:HoloConfig", "reprolab.holography:PROFILES", 40.0),
         Notebook("10", "desi_bao", "DESI DR1 vs DR2 BAO: per-bin Omega_m, w0waCDM with relaxed priors, q0", "2504.04417",
                  "reprolab.cosmology:DesiConfig", "reprolab.cosmology:PROFILES", 130.0),
     ]

@@ -44,6 +44,24 @@ def test_path_agrees_with_the_geodesic_equation_and_conserves_e_over_p(name, zh,
     z_ode, dz_ode = sol.sol(x_fm)
     np.testing.assert_allclose(np.interp(x_fm * holo.HBARC, tr.x, tr.z), z_ode, rtol=1e-6)
     np.testing.assert_allclose(dz_ode**2 + bg.g(z_ode), tr.e_over_p**2, rtol=1e-9)
+    dz_dx = np.gradient(tr.z, tr.x / holo.HBARC)  # the library's own path conserves (z')^2 + g as well
+    np.testing.assert_allclose(dz_dx[5:-5] ** 2 + bg.g(tr.z[5:-5]), tr.e_over_p**2, rtol=1e-4)
+
+
+def test_small_launch_depth_asymptotics_give_c1_and_c2():
+    bg = holo.Background(holo.emd_model("ads"), 1.0)
+    zs = 0.01
+    tr = holo.trajectory(bg, zs, sqrt_lambda=1.0)
+    assert tr.x_stop / holo.HBARC * zs + zs == pytest.approx(ads.C1_STOP, rel=1e-3)  # x_stop = c1/z* - 1 (z_h = 1)
+    energy = tr.total_loss * 2 * np.pi / np.sqrt(1 - zs**4)
+    assert (energy + 1 / 3) * zs**3 == pytest.approx(ads.C2_ENERGY, rel=1e-3)
+
+
+def test_launch_slope_reaches_every_protocol():
+    m = holo.emd_model("2")
+    flat = holo.energy_loss_summary(m, 0.3, 0.0, z_star=0.3, energy=20.0, x_probe=0.05)
+    steep = holo.energy_loss_summary(m, 0.3, 0.0, z_star=0.3, energy=20.0, x_probe=0.05, launch_slope=0.5)
+    assert steep["x_stop"] < flat["x_stop"] and steep["z_star_E0"] != flat["z_star_E0"]
 
 
 def test_fixed_energy_protocol_hits_the_target_energy():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-FRAMES = ("string", "einstein")
+from .background import FRAMES
 
 
 @dataclass
@@ -16,7 +16,7 @@ class HoloConfig:
     energy: float = 20.0  # total energy E0 [GeV] of the 'fixed E0' protocol
     launch_slope: float = 0.0  # (dz/dx) at launch; 0 is the FGG horizontal launch
     frame: str = "string"  # metric factor of dE/dx: 'string' (e^{2A_s}/z^2) or 'einstein' (e^{2A}/z^2)
-    x_probe: float = 0.3  # distance [fm] at which dE/dx is compared across temperatures
+    x_probe: float = 0.08  # distance [fm] at which dE/dx is compared across temperatures (below every x_stop)
     temperature: float = 0.3  # T [GeV] of the flavour comparison (mu = 0)
     mu_temperature: float = 0.2  # T [GeV] of the chemical-potential scan
     mu_values: tuple[float, ...] = (0.0, 0.1, 0.2, 0.3, 0.4)  # mu_B [GeV] of the scan (N_f = 2, 2+1)

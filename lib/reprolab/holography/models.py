@@ -15,7 +15,11 @@ HBARC = 0.1973269804  # GeV fm: multiply a length in GeV^-1 by this to get fm; d
 
 @dataclass(frozen=True)
 class EMDModel:
-    """One EMD background family; `mu_max` [GeV] is the largest baryon chemical potential we allow."""
+    """One EMD background family; `mu_max` [GeV] is the largest baryon chemical potential we allow.
+
+    The fits use lattice data at mu = 0 only; mu_max is our choice, a little beyond each model's critical
+    endpoint (0.46 and 0.74 GeV), so the phase diagram can be drawn while extrapolation stays modest.
+    """
 
     name: str
     a: float  # GeV^2

@@ -8,6 +8,7 @@ critical endpoint (CEP) is the smallest mu at which T(z_h) stops being monotonic
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy.optimize import brentq, minimize_scalar
@@ -29,6 +30,19 @@ def grand_potential(m: EMDModel, zh: np.ndarray, mu: float = 0.0) -> tuple[np.nd
     s = entropy_density(m, zh)
     omega = -np.concatenate([[0.0], np.cumsum(0.5 * (s[1:] + s[:-1]) * np.diff(t))])
     return t, omega
+
+
+@lru_cache(maxsize=64)
+def _curve(m: EMDModel, mu: float, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(z_h, T, Omega) on the geometric grid, cached per (model, mu, n): scans reuse one curve."""
+    zh = zh_grid(n)
+    return (zh, *grand_potential(m, zh, mu))
+
+
+def _root_in_segment(m: EMDModel, mu: float, T: float, zs: np.ndarray, ts: np.ndarray) -> float:
+    """The z_h in one decreasing segment (grid zs, temperatures ts) where T(z_h) = T, to 1e-13."""
+    i = int(np.clip(np.searchsorted(-ts, -T), 1, len(ts) - 1))
+    return brentq(lambda x: float(temperature(m, x, mu)) - T, zs[i - 1], zs[i], xtol=1e-13)
 
 
 def _segments(t: np.ndarray) -> list[slice]:
@@ -54,8 +68,8 @@ def zh_from_temperature(m: EMDModel, T: float, mu: float = 0.0, branch: str = "s
     """
     if branch not in ("stable", "large", "small"):
         raise ValueError(f"branch must be 'stable', 'large' or 'small', got {branch!r}")
-    zh = zh_grid(n)
-    t, omega = grand_potential(m, zh, mu)
+    mu = m.check_mu(mu)
+    zh, t, omega = _curve(m, mu, n)
     if not (t.min() < T < t.max()):
         raise ValueError(f"T = {T} GeV is outside the range {t.min():.4f}-{t.max():.3f} GeV reached by model "
                          f"{m.name!r} at mu = {mu} GeV (z_h in {ZH_RANGE} GeV^-1)")
@@ -63,10 +77,7 @@ def zh_from_temperature(m: EMDModel, T: float, mu: float = 0.0, branch: str = "s
     for seg in _segments(t):
         ts, zs = t[seg], zh[seg]
         if ts[-1] < T < ts[0]:
-            i = int(np.searchsorted(-ts, -T))
-            lo, hi = zs[i - 1], zs[i]
-            z = brentq(lambda x: float(temperature(m, x, mu)) - T, lo, hi, xtol=1e-13)
-            roots.append((z, float(np.interp(-T, -ts, omega[seg]))))
+            roots.append((_root_in_segment(m, mu, T, zs, ts), float(np.interp(-T, -ts, omega[seg]))))
     if not roots:
         raise ValueError(f"no stable branch of model {m.name!r} reaches T = {T} GeV at mu = {mu} GeV")
     if branch == "large":
@@ -103,7 +114,7 @@ def first_order_transition(m: EMDModel, mu: float = 0.0, zh_range: tuple[float, 
         raise ValueError(f"model {m.name!r} at mu = {mu} GeV: the branches do not cross for z_h in {zh_range}; "
                          "the transition lies at larger z_h (widen zh_range)")
     tc = brentq(gap, lo + 1e-12, hi - 1e-12, xtol=1e-12)
-    z1, z2 = (zh_from_temperature(m, tc, mu, branch=br) for br in ("large", "small"))
+    z1, z2 = (_root_in_segment(m, mu, tc, zh[seg], t[seg]) for seg in (a, b))
     return Transition("first order", tc, mu, (z1, z2))
 
 
@@ -123,7 +134,7 @@ def crossover_temperature(m: EMDModel, zh_range: tuple[float, float] = (0.5, 8.0
     """Pseudo-critical T at mu = 0: the minimum of c_s^2 (the softest point of the equation of state)."""
     zh = np.linspace(*zh_range, 800)
     i = int(np.argmin(sound_speed_squared(m, zh)))
-    res = minimize_scalar(lambda z: float(sound_speed_squared(m, np.array(z))), bounds=(zh[max(i - 1, 0)], zh[min(i + 1, 799)]),
+    res = minimize_scalar(lambda z: float(sound_speed_squared(m, np.array(z))), bounds=(zh[max(i - 1, 0)], zh[min(i + 1, len(zh) - 1)]),
                           method="bounded", options={"xatol": 1e-8})
     return Transition("crossover", float(temperature(m, res.x)), 0.0, (float(res.x),))
 

@@ -89,13 +89,13 @@ def trajectory(bg: Background, z_star: float, sqrt_lambda: float = 1.0, launch_s
     return Trajectory(z, x, dedx, float(z_star), e_over_p, bg.temperature, bg.mu)
 
 
-def z_star_for_energy(bg: Background, energy: float, sqrt_lambda: float = 1.0, frame: str = "string",
-                      n: int = 401) -> float:
+def z_star_for_energy(bg: Background, energy: float, sqrt_lambda: float = 1.0, launch_slope: float = 0.0,
+                      frame: str = "string", n: int = 401) -> float:
     """The launch depth [GeV^-1] whose string loses `energy` [GeV] in total (protocol 'fixed E0').
 
-    n samples per trial path: 401 already gives E_0 to 1e-8 relative, so the root costs ~40 cheap paths.
+    n samples per trial path: 401 gives E_0 to about 1e-7 relative, so the root costs ~40 cheap paths.
     """
-    loss = lambda zs: trajectory(bg, zs, sqrt_lambda, frame=frame, n=n).total_loss - energy  # noqa: E731
+    loss = lambda zs: trajectory(bg, zs, sqrt_lambda, launch_slope, frame, n).total_loss - energy  # noqa: E731
     lo, hi = 1e-3 * bg.zh, 0.999 * bg.zh
     if loss(lo) < 0:
         raise ValueError(f"E0 = {energy} GeV is more than a string launched at z_* = {lo:.3g} GeV^-1 loses; "

@@ -1,0 +1,218 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: reprolab
+#     language: python
+#     name: reprolab
+# ---
+
+# %% [markdown]
+# # 03 · AlphaDecay: module-wise weight decay from heavy-tailed spectra (arXiv:2506.14562)
+#
+# He, Tu, Jaiswal, Shen, Yuan, Liu and Yin observe that in LLaMA pre-training the attention
+# matrices have heavier-tailed eigenvalue spectra (smaller power-law exponent α) than the MLP
+# matrices. **AlphaDecay** measures α of every weight matrix every few hundred steps and gives
+# each its own weight decay, linearly from $s_1\lambda_0$ (smallest α, heaviest tail) to
+# $s_2\lambda_0$ (largest α). They report lower C4 perplexity than uniform decay, AWD and
+# AdaDecay for LLaMA 60M–1B, with Adam and AdamW.
+#
+# **This notebook** implements the method as the official code does it (median-x_min Hill
+# estimator, first and last Linear excluded, [0.6666, 5]·λ₀, refresh every 5 % of training) and
+# trains tiny LLaMAs on an offline English corpus with paired seeds. It adds the control the
+# paper lacks: the map raises the *average* decay of the weight matrices 2–3×, so we also train
+# a **uniform decay matched to AlphaDecay's mean** on the same matrices. It also shows how much of
+# "attention is heavier-tailed" is matrix shape rather than learning.
+
+# %% tags=["hide-input"]
+import numpy as np
+import pandas as pd
+import torch
+
+import reprolab.alphadecay as ad
+from reprolab.core import (ClaimTable, comparison_table, paired_interval, resolve, run_dir, save_figure, seed_summary,
+                           setup, use_style, versions)
+
+use_style()
+print(versions("torch", "transformers", "accelerate", "weightwatcher"))
+
+# %% tags=["parameters"]
+profile = "default"  # one of: default, cpu_long, paper
+seed = 0  # first seed; seed k pairs the initialisation and batch order of every method
+n_seeds = None  # paired seeds (None: the profile's value)
+steps = None  # optimizer steps per run
+base_decay = None  # lambda_0
+optimizer = None  # 'adamw' (decoupled) or 'adam' (coupled L2, the paper's main table)
+fit = None  # 'hill' (paper) or 'ks' (WeightWatcher's x_min selection)
+device = None  # auto, cpu or cuda
+
+# %%
+cfg = resolve(ad.AlphaDecayConfig, ad.PROFILES, profile, seed=seed, n_seeds=n_seeds, steps=steps, base_decay=base_decay,
+              optimizer=optimizer, fit=fit, device=device)
+rt = setup(cfg.seed, cfg.device, cfg.threads)
+print(cfg)
+data = ad.prepare_data(cfg)
+print(f"{data.source}: {data.train['input_ids'].shape[0]} train / {data.validation['input_ids'].shape[0]} validation "
+      f"sequences of {cfg.seq_len} tokens, vocabulary {len(data.tokenizer)}")
+
+# %% [markdown]
+# ## Which matrices, and what α says before any training
+# The official code tunes every `nn.Linear` except the first (`layers.0.self_attn.q_proj`, a
+# leftover of a CNN-stem convention) and the last (`lm_head`), and those with fewer than 50
+# eigenvalues. Embeddings, norms and the excluded matrices keep λ₀. α is fitted to the top half
+# of the eigenvalues of $W^\top W$: $\alpha = 1 + k / \sum_{j} \ln(\lambda_j/\lambda_{\rm median})$.
+#
+# At initialisation every matrix is Gaussian, yet α already differs by **shape**: the
+# Marchenko–Pastur spectrum of a square matrix has a longer upper tail than a rectangular one.
+# The square attention matrices start "heavier-tailed" than the rectangular MLP ones.
+
+# %%
+init_model = ad.build_model(cfg, data.tokenizer, cfg.seed)
+init_decay = ad.ModuleWiseDecay(init_model, ad.decay_spec(cfg, "alphadecay"))
+print(f"{len(init_decay.names)} tuned matrices; excluded: first and last Linear; shapes: "
+      f"{sorted({tuple(m.weight.shape) for m in init_decay.tuned.values()})}")
+random_alphas = ad.plots.random_matrix_alphas(cfg.hidden, (1.0, 2.0, 8 / 3, 4.0), seed=cfg.seed)
+init_run = ad.RunResult("init", "alphadecay", cfg.seed, float("nan"), 0.0, init_decay.names, init_decay.log)
+init_types = init_run.alpha_by_type(0)
+init_attention = np.mean([v for t, v in init_types.items() if t in ad.ATTENTION_TYPES])
+init_mlp = np.mean([v for t, v in init_types.items() if t not in ad.ATTENTION_TYPES])
+print(f"alpha at init: attention {init_attention:.2f}, MLP {init_mlp:.2f}")
+fig = ad.plots.plot_shape_confound(random_alphas, init_run)
+save_figure("03", "shape_confound", fig)
+
+# %% [markdown]
+# ## Training: uniform vs AlphaDecay vs matched-mean uniform, paired seeds
+# Same initialisation and batch order per seed for every method; AdamW by default (the tiny L2
+# values of the paper's Adam table do nothing in a few hundred steps), 10 % warm-up then cosine to
+# 10 %. `matched` puts every tuned matrix at the mean decay AlphaDecay gave them over its run (same
+# seed), the rest at λ₀. Each finished run is appended to `results.jsonl` in the run folder.
+
+# %%
+out = run_dir("03")
+results = ad.run_all(cfg, data, out)
+table = pd.DataFrame([{"label": r.label, "seed": r.seed, "val_loss": r.val_loss, "perplexity": r.perplexity,
+                       "tuned_decay": r.tuned_decay, "seconds": r.seconds} for r in results])
+by_label = {label: rows.sort_values("seed") for label, rows in table.groupby("label", sort=False)}
+summary = pd.DataFrame({label: seed_summary(rows["perplexity"]) | {"mean tuned decay": rows["tuned_decay"].mean()}
+                        for label, rows in by_label.items()}).T
+summary.round(3)
+
+# %%
+fig = ad.plots.plot_perplexity(table)
+save_figure("03", "perplexity_by_seed", fig)
+pairs = {other: paired_interval(by_label["alphadecay"]["perplexity"], by_label[other]["perplexity"])
+         for other in by_label if other != "alphadecay"}
+wins = {other: int((by_label["alphadecay"]["perplexity"].to_numpy() < by_label[other]["perplexity"].to_numpy()).sum())
+        for other in pairs}
+for other, p in pairs.items():
+    verdict = ("lower" if p["high"] < 0 else "higher" if p["low"] > 0 else "not distinguishable from")
+    print(f"AlphaDecay vs {other}: perplexity {verdict} (mean difference {p['mean']:+.2f}, 95% interval "
+          f"[{p['low']:+.2f}, {p['high']:+.2f}], AlphaDecay better in {wins[other]}/{p['n']} seeds)")
+pd.DataFrame({o: {"AlphaDecay - other, mean ppl": p["mean"], "95% low": p["low"], "95% high": p["high"],
+                  "AlphaDecay wins (seeds)": f"{wins[o]}/{p['n']}"} for o, p in pairs.items()}).T
+
+# %% [markdown]
+# The paired differences above are the result at this scale; how they compare with the paper's
+# gains is in "Paper vs this run". A uniform decay at AlphaDecay's *mean* tells whether the
+# spectra add anything beyond "more decay on the weight matrices".
+#
+# ## What the decay does to the spectra
+# Mean α per module type at every refresh (solid: attention, dashed: MLP), and the decay AlphaDecay
+# assigns to each matrix at three refreshes. "Balancing" means the attention–MLP gap in α shrinks.
+
+# %%
+first = {r.label: r for r in results if r.seed == cfg.seed}
+fig = ad.plots.plot_alpha_over_training({"uniform": first["uniform"], "AlphaDecay": first["alphadecay"]})
+save_figure("03", "alpha_over_training", fig)
+fig = ad.plots.plot_decay_heatmap(first["alphadecay"], cfg.base_decay)
+save_figure("03", "decay_heatmap", fig)
+tuned_names = first["alphadecay"].names
+fig = ad.plots.plot_esd(first["alphadecay"].model, (next(n for n in tuned_names if ad.module_type(n) in ad.ATTENTION_TYPES),
+                                                    next(n for n in tuned_names if ad.module_type(n) == "down")))
+save_figure("03", "esd_fits", fig)
+
+
+def alpha_gap(res: ad.RunResult) -> float:
+    """Final mean alpha of MLP matrices minus that of attention matrices."""
+    types = res.alpha_by_type()
+    return float(np.mean([v for t, v in types.items() if t not in ad.ATTENTION_TYPES])
+                 - np.mean([v for t, v in types.items() if t in ad.ATTENTION_TYPES]))
+
+
+gaps = pd.DataFrame([{"label": r.label, "seed": r.seed, "alpha gap MLP - attention": alpha_gap(r)} for r in results])
+gap_by = {label: rows.sort_values("seed")["alpha gap MLP - attention"].to_numpy() for label, rows in gaps.groupby("label", sort=False)}
+gaps.pivot(index="seed", columns="label", values="alpha gap MLP - attention").round(3)
+
+# %% [markdown]
+# ## Our α against WeightWatcher's
+# WeightWatcher picks $x_{\min}$ by the smallest Kolmogorov–Smirnov distance; our `ks_alpha` does the
+# same in one vectorised pass. Compared on every tuned matrix of the trained AlphaDecay model:
+
+# %%
+ww = ad.weightwatcher_alphas(first["alphadecay"].model)
+model_modules = dict(first["alphadecay"].model.named_modules())
+ours = ad.module_alphas([model_modules[n].weight for n in tuned_names], fit="ks", dtype=torch.float64).double().numpy()
+ww_rel = np.abs(ours / np.array([ww[n] for n in tuned_names]) - 1)
+print(f"{len(tuned_names)} matrices; largest relative difference {ww_rel.max():.1e}")
+
+# %% [markdown]
+# ## Paper vs this run
+# The paper's C4 numbers come from 60M–1B models trained for 10k–100k steps; ours from a tiny
+# LLaMA (`hidden` wide, `n_layers` deep) trained for `steps` steps on the KJV Bible. Compare the
+# direction and size of the relative gain, not the perplexities.
+
+# %%
+mean_ppl = {label: rows["perplexity"].mean() for label, rows in by_label.items()}
+comparison_table([
+    {"quantity": "AlphaDecay vs uniform at the same λ0 (relative ppl)",
+     "paper": "60M AdamW 0.1: 31.20 vs 31.95 (−2.3 %); 135M: 22.66 vs 23.32 (−2.8 %)",
+     "this run": f"{mean_ppl['alphadecay']:.2f} vs {mean_ppl['uniform']:.2f} ({mean_ppl['alphadecay'] / mean_ppl['uniform'] - 1:+.1%})"},
+    {"quantity": "AlphaDecay vs uniform matched to its mean decay", "paper": "not run",
+     "this run": f"{mean_ppl['alphadecay']:.2f} vs {mean_ppl['matched']:.2f} ({mean_ppl['alphadecay'] / mean_ppl['matched'] - 1:+.1%})"}
+    if "matched" in mean_ppl else {"quantity": "matched-mean control", "paper": "not run", "this run": "not run"},
+    {"quantity": "mean decay of the tuned matrices / λ0", "paper": "not reported (≈2–3× by the map)",
+     "this run": f"{by_label['alphadecay']['tuned_decay'].mean() / cfg.base_decay:.2f}"},
+    {"quantity": "α gap MLP − attention (final, mean over seeds)", "paper": "attention heavier-tailed; AlphaDecay balances",
+     "this run": f"uniform {gap_by['uniform'].mean():.3f}, AlphaDecay {gap_by['alphadecay'].mean():.3f}"},
+    {"quantity": "α gap at initialisation (Gaussian weights)", "paper": "—", "this run": f"{init_mlp - init_attention:.3f}"},
+])
+
+# %% [markdown]
+# ## Claims
+# Claims 1 and 3 are asserted only where they hold robustly at this scale (they are reported
+# here: three short runs per method are not robust evidence either way); claim 4 and the shape
+# check are deterministic and asserted.
+
+# %%
+claims = ClaimTable("03")
+n = len(by_label["alphadecay"])
+vs_uniform, vs_matched = pairs["uniform"], pairs.get("matched")
+claims.add("1", "AlphaDecay beats uniform decay at the same base decay",
+           "lower perplexity in a majority of paired seeds and the paired 95% interval below 0",
+           wins["uniform"] > n / 2 and vs_uniform["high"] < 0, {"wins": wins["uniform"], "n": n, "difference": vs_uniform})
+gap_narrower = int((gap_by["alphadecay"] < gap_by["uniform"]).sum())
+claims.add("2", "AlphaDecay narrows the alpha gap between attention and MLP matrices",
+           "final |alpha gap| smaller than under uniform decay in a majority of paired seeds",
+           int((np.abs(gap_by["alphadecay"]) < np.abs(gap_by["uniform"])).sum()) > n / 2,
+           {"gap_alphadecay": gap_by["alphadecay"], "gap_uniform": gap_by["uniform"]})
+if vs_matched is not None:
+    claims.add("3", "AlphaDecay beats uniform decay matched to its mean decay (control absent from the paper)",
+               "lower perplexity in a majority of paired seeds and the paired 95% interval below 0",
+               wins["matched"] > n / 2 and vs_matched["high"] < 0, {"wins": wins["matched"], "n": n, "difference": vs_matched})
+else:
+    claims.add("3", "AlphaDecay beats uniform decay matched to its mean decay", "needs 'matched' in methods", None)
+claims.add("4", "our alpha equals WeightWatcher's on the same matrices", "relative difference < 1e-6 on every tuned matrix",
+           ww_rel.max() < 1e-6, {"max_relative_difference": ww_rel.max(), "matrices": len(ww_rel)}, asserted=True)
+claims.add("5", "at initialisation MLP matrices already have larger alpha than attention (shape, not learning)",
+           "mean alpha of MLP > attention at init, and Gaussian alpha grows with aspect ratio",
+           init_mlp > init_attention and random_alphas.groupby("aspect_ratio")["alpha"].mean().is_monotonic_increasing,
+           {"init_attention": init_attention, "init_mlp": init_mlp}, asserted=True)
+
+# %%
+# NBVAL_CHECK_OUTPUT
+claims.finish({"runs": [r.summary() for r in results], "alpha_gap": gaps.to_dict("records"),
+               "weightwatcher_max_rel_diff": ww_rel.max()}, cfg)
