@@ -88,8 +88,8 @@ save_figure("03", "shape_confound", fig)
 # ## Training: uniform vs AlphaDecay vs matched-mean uniform, paired seeds
 # Same initialisation and batch order per seed for every method; AdamW by default (the tiny L2
 # values of the paper's Adam table do nothing in a few hundred steps), 10 % warm-up then cosine to
-# 10 %. `matched` puts every tuned matrix at the mean decay AlphaDecay gave them over its run (same
-# seed), the rest at λ₀. Each finished run is appended to `results.jsonl` in the run folder.
+# 10 %. `matched` puts every tuned matrix at the mean decay AlphaDecay gave the tuned weights over its
+# run (weighted by entry count and by the steps each assignment was in force; same seed), the rest at λ₀. Each finished run is appended to `results.jsonl` in the run folder.
 
 # %%
 out = run_dir("03")
@@ -128,7 +128,7 @@ pd.DataFrame({o: {"AlphaDecay - other, mean ppl": p["mean"], "95% low": p["low"]
 first = {r.label: r for r in results if r.seed == cfg.seed}
 fig = ad.plots.plot_alpha_over_training({"uniform": first["uniform"], "AlphaDecay": first["alphadecay"]})
 save_figure("03", "alpha_over_training", fig)
-fig = ad.plots.plot_decay_heatmap(first["alphadecay"], cfg.base_decay)
+fig = ad.plots.plot_decay_heatmap(first["alphadecay"], cfg.base_decay, top=max(cfg.s1, cfg.s2))
 save_figure("03", "decay_heatmap", fig)
 tuned_names = first["alphadecay"].names
 fig = ad.plots.plot_esd(first["alphadecay"].model, (next(n for n in tuned_names if ad.module_type(n) in ad.ATTENTION_TYPES),
@@ -150,7 +150,9 @@ gaps.pivot(index="seed", columns="label", values="alpha gap MLP - attention").ro
 # %% [markdown]
 # ## Our α against WeightWatcher's
 # WeightWatcher picks $x_{\min}$ by the smallest Kolmogorov–Smirnov distance; our `ks_alpha` does the
-# same in one vectorised pass. Compared on every tuned matrix of the trained AlphaDecay model:
+# same in one vectorised pass (the paper's median-x_min Hill fit has no WeightWatcher counterpart; the
+# unit tests check it against the `powerlaw` package). Compared on every tuned matrix of the trained
+# AlphaDecay model, each tool computing its own spectrum:
 
 # %%
 ww = ad.weightwatcher_alphas(first["alphadecay"].model)
@@ -167,9 +169,14 @@ print(f"{len(tuned_names)} matrices; largest relative difference {ww_rel.max():.
 
 # %%
 mean_ppl = {label: rows["perplexity"].mean() for label, rows in by_label.items()}
+gains = ad.paper.relative_gains()
+paper_rows = gains[gains["optimizer"] == cfg.optimizer]
+print(f"paper, {cfg.optimizer}: AlphaDecay vs uniform at equal base decay, relative perplexity change")
+print(paper_rows.pivot(index="size", columns="base decay", values="relative change").map(lambda v: f"{v:+.1%}"))
 comparison_table([
     {"quantity": "AlphaDecay vs uniform at the same λ0 (relative ppl)",
-     "paper": "60M AdamW 0.1: 31.20 vs 31.95 (−2.3 %); 135M: 22.66 vs 23.32 (−2.8 %)",
+     "paper": f"{paper_rows['relative change'].min():+.1%} to {paper_rows['relative change'].max():+.1%} "
+              f"({cfg.optimizer}, {len(paper_rows)} size x decay cells)",
      "this run": f"{mean_ppl['alphadecay']:.2f} vs {mean_ppl['uniform']:.2f} ({mean_ppl['alphadecay'] / mean_ppl['uniform'] - 1:+.1%})"},
     {"quantity": "AlphaDecay vs uniform matched to its mean decay", "paper": "not run",
      "this run": f"{mean_ppl['alphadecay']:.2f} vs {mean_ppl['matched']:.2f} ({mean_ppl['alphadecay'] / mean_ppl['matched'] - 1:+.1%})"}
@@ -183,9 +190,9 @@ comparison_table([
 
 # %% [markdown]
 # ## Claims
-# Claims 1 and 3 are asserted only where they hold robustly at this scale (they are reported
-# here: three short runs per method are not robust evidence either way); claim 4 and the shape
-# check are deterministic and asserted.
+# Claims 1 to 3 are reported, not asserted: a few short runs per method are not robust evidence
+# either way, so their verdicts are computed and shown but never fail the notebook. Claim 4 and the
+# shape check are deterministic and asserted.
 
 # %%
 claims = ClaimTable("03")
@@ -195,22 +202,23 @@ claims.add("1", "AlphaDecay beats uniform decay at the same base decay",
            "lower perplexity in a majority of paired seeds and the paired 95% interval below 0",
            wins["uniform"] > n / 2 and vs_uniform["high"] < 0, {"wins": wins["uniform"], "n": n, "difference": vs_uniform})
 gap_narrower = int((gap_by["alphadecay"] < gap_by["uniform"]).sum())
+controls = [c for c in ("uniform", "matched", "inverted") if c in gap_by]
 claims.add("2", "AlphaDecay narrows the alpha gap between attention and MLP matrices",
-           "final |alpha gap| smaller than under uniform decay in a majority of paired seeds",
-           int((np.abs(gap_by["alphadecay"]) < np.abs(gap_by["uniform"])).sum()) > n / 2,
-           {"gap_alphadecay": gap_by["alphadecay"], "gap_uniform": gap_by["uniform"]})
+           f"final |alpha gap| smaller than under {', '.join(controls)} in a majority of paired seeds",
+           all(int((np.abs(gap_by["alphadecay"]) < np.abs(gap_by[c])).sum()) > n / 2 for c in controls),
+           {f"gap_{c}": gap_by[c] for c in ["alphadecay", *controls]})
 if vs_matched is not None:
     claims.add("3", "AlphaDecay beats uniform decay matched to its mean decay (control absent from the paper)",
                "lower perplexity in a majority of paired seeds and the paired 95% interval below 0",
                wins["matched"] > n / 2 and vs_matched["high"] < 0, {"wins": wins["matched"], "n": n, "difference": vs_matched})
 else:
     claims.add("3", "AlphaDecay beats uniform decay matched to its mean decay", "needs 'matched' in methods", None)
-claims.add("4", "our alpha equals WeightWatcher's on the same matrices", "relative difference < 1e-6 on every tuned matrix",
+claims.add("4", "our KS-x_min alpha equals WeightWatcher's on the same matrices", "relative difference < 1e-6 on every tuned matrix",
            ww_rel.max() < 1e-6, {"max_relative_difference": ww_rel.max(), "matrices": len(ww_rel)}, asserted=True)
 claims.add("5", "at initialisation MLP matrices already have larger alpha than attention (shape, not learning)",
            "mean alpha of MLP > attention at init, and Gaussian alpha grows with aspect ratio",
            init_mlp > init_attention and random_alphas.groupby("aspect_ratio")["alpha"].mean().is_monotonic_increasing,
-           {"init_attention": init_attention, "init_mlp": init_mlp}, asserted=True)
+           {"init_attention": init_attention, "init_mlp": init_mlp}, asserted=True);
 
 # %%
 # NBVAL_CHECK_OUTPUT

@@ -331,7 +331,7 @@ claims.add("4", "the backgrounds give the model papers' T_c and critical endpoin
 claims.add("5", "the closed-form backgrounds solve the EMD field equations",
            "independent horizon-to-boundary ODE integration and every residual < 1e-6 over 3 models x 3 horizons x their mu range",
            worst_residual < 1e-6,
-           {"worst_residual": worst_residual}, asserted=True)
+           {"worst_residual": worst_residual}, asserted=True);
 
 # %%
 # NBVAL_CHECK_OUTPUT

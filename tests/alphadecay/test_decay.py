@@ -28,6 +28,20 @@ def test_param_groups_cover_every_parameter_exactly_once(model):
     assert groups[-1]["name"] == "rest" and groups[-1]["weight_decay"] == 0.1
 
 
+def test_mean_tuned_decay_weights_entries_and_steps(model):
+    decay = ad.ModuleWiseDecay(model, ad.DecaySpec("alphadecay", base=0.1, every=5))
+    sizes = np.array([m.weight.numel() for m in decay.tuned.values()], dtype=float)
+    decay.log = [{"step": 0, "alpha": [], "decay": list(np.full(len(sizes), 0.1))},
+                 {"step": 5, "alpha": [], "decay": list(np.where(sizes > sizes.min(), 1.0, 0.1))}]
+    big = sizes[sizes > sizes.min()].sum() / sizes.sum()
+    assert decay.mean_tuned_decay(20) == pytest.approx(0.25 * 0.1 + 0.75 * (big * 1.0 + (1 - big) * 0.1))
+
+
+def test_inverted_map_with_equal_alphas_stays_at_base(model):
+    decay = ad.ModuleWiseDecay(model, ad.DecaySpec("inverted", base=0.1))
+    assert np.allclose(decay._map(np.full(3, 2.5)), 0.1)
+
+
 def test_linear_map_endpoints_and_degenerate_range():
     alphas = np.array([2.0, 3.0, 4.0])
     np.testing.assert_allclose(ad.linear_map(alphas, 0.1, 0.5, 5.0), [0.05, 0.275, 0.5])
@@ -87,8 +101,8 @@ def test_bad_config_fails_clearly():
         ad.DecaySpec(method="l2")
     with pytest.raises(ValueError, match="unknown methods"):
         ad.AlphaDecayConfig(methods=("uniform", "magic"))
-    with pytest.raises(ValueError, match="'matched' needs 'alphadecay'"):
-        ad.AlphaDecayConfig(methods=("uniform", "matched"))
+    with pytest.raises(ValueError, match="'matched' needs 'alphadecay' earlier"):
+        ad.AlphaDecayConfig(methods=("uniform", "matched", "alphadecay"))
     with pytest.raises(ValueError, match="optimizer must be"):
         ad.ModuleWiseDecay(torch.nn.Sequential(torch.nn.Linear(60, 60)), ad.DecaySpec("uniform")).optimizer("sgd")
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from .decay import METHODS
+
 
 @dataclass
 class AlphaDecayConfig:
@@ -41,12 +43,13 @@ class AlphaDecayConfig:
     threads: int | None = 2
 
     def __post_init__(self) -> None:
-        allowed = ("uniform", "alphadecay", "matched", "inverted", "frozen", "awd", "adadecay")
+        allowed = METHODS + ("matched",)
         unknown = [m for m in self.methods if m not in allowed]
         if unknown:
             raise ValueError(f"unknown methods {unknown}; allowed: {', '.join(allowed)}")
-        if "matched" in self.methods and "alphadecay" not in self.methods:
-            raise ValueError("'matched' needs 'alphadecay' in methods (it copies AlphaDecay's mean decay)")
+        if "matched" in self.methods and ("alphadecay" not in self.methods
+                                          or self.methods.index("matched") < self.methods.index("alphadecay")):
+            raise ValueError("'matched' needs 'alphadecay' earlier in methods (it copies AlphaDecay's mean decay)")
         if self.base_decay < 0 or any(d < 0 for d in self.sweep):
             raise ValueError(f"weight decays must be >= 0, got base_decay={self.base_decay}, sweep={self.sweep}")
         if not 0 <= self.s1 <= self.s2:

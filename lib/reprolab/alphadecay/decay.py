@@ -81,7 +81,8 @@ def tuned_modules(model: torch.nn.Module, spec: DecaySpec) -> dict[str, torch.nn
 
 
 def linear_map(alphas: np.ndarray, base: float, s1: float, s2: float) -> np.ndarray:
-    """Decay of each matrix: alpha_min -> s1 base, alpha_max -> s2 base, linear between; base if all alphas equal."""
+    """Decay of each matrix: alpha_min -> s1 base, alpha_max -> s2 base, linear between; base if all alphas equal.
+    (s1 > s2 gives the inverted map.)"""
     lo, hi = float(alphas.min()), float(alphas.max())
     if hi - lo < 1e-12:
         return np.full(alphas.shape, base)
@@ -135,12 +136,17 @@ class ModuleWiseDecay:
             return self._initial.copy()
         return np.array([g["weight_decay"] for g in self._optimizer.param_groups[: len(self.names)]])
 
-    def mean_tuned_decay(self) -> float:
-        """Mean decay over the tuned matrices, averaged over every logged refresh (the matched-mean control's value)."""
-        return float(np.mean([np.mean(r["decay"]) for r in self.log]))
+    def mean_tuned_decay(self, total_steps: int) -> float:
+        """Mean decay of the tuned weights over a run of `total_steps`: weighted by each matrix's entry count and by
+        the number of steps each logged assignment was in force (the matched-mean control's value)."""
+        sizes = np.array([m.weight.numel() for m in self.tuned.values()], dtype=float)
+        starts = [r["step"] for r in self.log] + [total_steps]
+        durations = np.diff(starts).clip(min=0)
+        per_record = np.array([np.average(r["decay"], weights=sizes) for r in self.log])
+        return float(np.average(per_record, weights=durations)) if durations.sum() else float(per_record[-1])
 
-    def before_step(self, step: int, model: torch.nn.Module | None = None) -> None:
-        """Refresh the groups' decay; `step` is 0-based (the `after_backward` hook signature)."""
+    def before_step(self, step: int, _model: torch.nn.Module | None = None) -> None:
+        """Refresh the groups' decay; `step` is 0-based (the `after_backward(step, model)` hook signature)."""
         method, groups = self.spec.method, self._optimizer.param_groups if self._optimizer else None
         if groups is None:
             raise RuntimeError("call optimizer() before training so the decay rule can reach the groups")
@@ -162,10 +168,10 @@ class ModuleWiseDecay:
         self.log.append({"step": step + 1, "alpha": alphas.tolist(), "decay": self.decays().tolist()})
 
     def _map(self, alphas: np.ndarray) -> np.ndarray:
-        decays = linear_map(alphas, self.spec.base, self.spec.s1, self.spec.s2)
+        """The linear map; 'inverted' swaps its ends (both fall back to base when all alphas are equal)."""
         if self.spec.method == "inverted":
-            decays = self.spec.base * (self.spec.s1 + self.spec.s2) - decays
-        return decays
+            return linear_map(alphas, self.spec.base, self.spec.s2, self.spec.s1)
+        return linear_map(alphas, self.spec.base, self.spec.s1, self.spec.s2)
 
     def _initial_decays(self, alphas: np.ndarray) -> np.ndarray:
         if self.spec.method in ("alphadecay", "inverted", "frozen"):

@@ -32,7 +32,7 @@ class RunResult:
     method: str
     seed: int
     val_loss: float
-    tuned_decay: float  # mean decay of the tuned matrices over the run
+    tuned_decay: float  # mean decay of the tuned weights over the run (weighted by entries and steps)
     names: list[str]
     log: list[dict] = field(default_factory=list)  # per refresh: step, alpha, decay (per tuned matrix)
     history: list[dict] = field(default_factory=list)
@@ -95,7 +95,7 @@ def run(cfg: AlphaDecayConfig, data: LMData, label: str, spec: DecaySpec, seed: 
                                output_dir=str(folder) if folder else None, checkpoint_every=cfg.checkpoint_every)
     result = lm.train(model, data.train, train_cfg, optimizer=optimizer, after_backward=decay.before_step)
     val_loss = lm.mean_loss(result.model, data.validation)
-    return RunResult(label, spec.method, seed, val_loss, decay.mean_tuned_decay(), decay.names, decay.log,
+    return RunResult(label, spec.method, seed, val_loss, decay.mean_tuned_decay(cfg.steps), decay.names, decay.log,
                      result.history, result.seconds, result.model)
 
 
@@ -117,7 +117,7 @@ def run_all(cfg: AlphaDecayConfig, data: LMData, out: Path | None = None) -> lis
                 value = done["alphadecay"].tuned_decay
             label = f"uniform {value:g}" if method == "uniform" and value is not None else method
             res = run(cfg, data, label, decay_spec(cfg, method, value), seed, out)
-            done[method if value is None or method == "matched" else label] = res
+            done[label] = res
             results.append(res)
             if out is not None:
                 with open(out / "results.jsonl", "a") as f:

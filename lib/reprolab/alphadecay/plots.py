@@ -15,7 +15,7 @@ TYPE_ORDER = ("Q", "K", "V", "O", "gate", "up", "down")
 
 
 def random_matrix_alphas(rows: int, aspect_ratios: tuple[float, ...], draws: int = 8, seed: int = 0) -> pd.DataFrame:
-    """Hill alpha of Gaussian (rows x round(Q rows)) matrices: what alpha says about shape alone."""
+    """Hill alpha of Gaussian (round(Q rows) x rows) matrices: what alpha says about shape alone."""
     gen = torch.Generator().manual_seed(seed)
     records = []
     for q in aspect_ratios:
@@ -54,8 +54,9 @@ def plot_alpha_over_training(runs: dict[str, RunResult]):
     return fig
 
 
-def plot_decay_heatmap(res: RunResult, base: float, snapshots: int = 3):
-    """Decay / base of each tuned matrix (block x module type) at the first, a middle and the last refresh."""
+def plot_decay_heatmap(res: RunResult, base: float, top: float, snapshots: int = 3):
+    """Decay / base of each tuned matrix (block x module type) at the first, a middle and the last refresh;
+    colours span [0, top]."""
     picks = np.unique(np.linspace(0, len(res.log) - 1, snapshots).round().astype(int))
     blocks = sorted({block_index(n) for n in res.names})
     fig, axes = plt.subplots(1, len(picks), figsize=(3.6 * len(picks), 3.2), squeeze=False)
@@ -63,7 +64,7 @@ def plot_decay_heatmap(res: RunResult, base: float, snapshots: int = 3):
         grid = np.full((len(blocks), len(TYPE_ORDER)), np.nan)
         for name, d in zip(res.names, res.log[i]["decay"]):
             grid[blocks.index(block_index(name)), TYPE_ORDER.index(module_type(name))] = d / base
-        im = ax.imshow(grid, cmap="viridis", vmin=0, vmax=5, aspect="auto")
+        im = ax.imshow(grid, cmap="viridis", vmin=0, vmax=top, aspect="auto")
         ax.set(xticks=range(len(TYPE_ORDER)), xticklabels=TYPE_ORDER, yticks=range(len(blocks)), yticklabels=blocks,
                title=f"step {res.log[i]['step']}", ylabel="block")
         ax.grid(False)

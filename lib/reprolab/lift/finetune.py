@@ -1,0 +1,109 @@
+"""Fine-tuning methods at an equal trainable budget: LIFT, magnitude-masked sparse FT, full FT, LoRA and DoRA.
+
+LIFT (and the magnitude baseline) train only k = (m+n) r_b entries of every target matrix, chosen as the largest
+entries of |rank-r approximation| (or of |W|) and re-chosen from the current weights every `update_interval` steps;
+embeddings, norms and lm_head are frozen, as in the released scripts. LoRA and DoRA use `peft` with rank r_b on the
+same matrices, so every method except full FT trains the same number of parameters per matrix.
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+
+from ..sparsity import MaskedAdamW, magnitude_mask, principal_mask
+
+METHODS = ("full", "lora", "dora", "lift", "lift_smallest", "magnitude")
+SPARSE_METHODS = ("lift", "lift_smallest", "magnitude")
+
+
+def target_modules(model: torch.nn.Module) -> dict[str, torch.nn.Linear]:
+    """Every nn.Linear except the output head (LLaMA: q, k, v, o, gate, up, down of each block), by name."""
+    return {n: m for n, m in model.named_modules() if isinstance(m, torch.nn.Linear) and "lm_head" not in n}
+
+
+@dataclass
+class SparseSpec:
+    """How sparse methods choose their entries."""
+
+    budget_rank: int = 4  # r_b: k = (m + n) r_b entries per matrix (LoRA-rank equivalent)
+    filter_rank: int = 4  # r: rank of the approximation whose largest entries are chosen
+    update_interval: int = 100  # optimizer steps between mask refreshes
+    svd: str = "exact"  # 'exact' or 'randomized'
+
+
+def sparse_masks(model: torch.nn.Module, method: str, spec: SparseSpec) -> dict[str, torch.Tensor]:
+    """The current mask of every target matrix for a sparse method."""
+    if method not in SPARSE_METHODS:
+        raise ValueError(f"{method!r} is not a sparse method; sparse methods: {', '.join(SPARSE_METHODS)}")
+    masks = {}
+    for name, module in target_modules(model).items():
+        if method == "magnitude":
+            masks[name] = magnitude_mask(module.weight, spec.budget_rank)
+        else:
+            masks[name] = principal_mask(module.weight, spec.filter_rank, spec.budget_rank,
+                                         largest=method == "lift", svd=spec.svd)
+    return masks
+
+
+@dataclass
+class Prepared:
+    """A model ready to fine-tune with its optimizer and the hook that refreshes sparse masks (or None)."""
+
+    model: torch.nn.Module
+    optimizer: torch.optim.Optimizer
+    after_step: Callable[[int, torch.nn.Module, torch.optim.Optimizer], None] | None
+    trainable: int  # parameters the optimizer updates (sparse methods: masked entries)
+
+
+def prepare(base: torch.nn.Module, method: str, lr: float, spec: SparseSpec, betas: tuple[float, float] = (0.9, 0.95)) -> Prepared:
+    """A fresh copy of `base` set up for `method` (see the module docstring)."""
+    if method not in METHODS:
+        raise ValueError(f"unknown fine-tuning method {method!r}; allowed: {', '.join(METHODS)}")
+    model = copy.deepcopy(base)
+    if method == "full":
+        params = [p for p in model.parameters() if p.requires_grad]
+        return Prepared(model, torch.optim.AdamW(params, lr=lr, betas=betas, eps=1e-6, weight_decay=0.0), None,
+                        sum(p.numel() for p in params))
+    if method in ("lora", "dora"):
+        from peft import LoraConfig, get_peft_model
+
+        names = sorted({n.rsplit(".", 1)[-1] for n in target_modules(model)})
+        config = LoraConfig(r=spec.budget_rank, lora_alpha=2 * spec.budget_rank, lora_dropout=0.0, target_modules=names,
+                            use_dora=method == "dora")
+        with warnings.catch_warnings():  # transformers deprecates an attribute peft still reads (harmless)
+            warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+            model = get_peft_model(model, config)
+        params = [p for p in model.parameters() if p.requires_grad]
+        return Prepared(model, torch.optim.AdamW(params, lr=lr, betas=betas, eps=1e-6, weight_decay=0.0), None,
+                        sum(p.numel() for p in params))
+    for p in model.parameters():
+        p.requires_grad_(False)
+    targets = target_modules(model)
+    for module in targets.values():
+        module.weight.requires_grad_(True)
+    masks = sparse_masks(model, method, spec)
+    optimizer = MaskedAdamW([m.weight for m in targets.values()], {targets[n].weight: mk for n, mk in masks.items()},
+                            lr=lr, betas=betas)
+
+    def refresh(step: int, model: torch.nn.Module, _opt: torch.optim.Optimizer) -> None:
+        if (step + 1) % spec.update_interval == 0:
+            for name, mask in sparse_masks(model, method, spec).items():
+                optimizer.set_mask(targets[name].weight, mask)
+
+    return Prepared(model, optimizer, refresh, sum(int(m.sum()) for m in masks.values()))
+
+
+def memory_bytes(prepared: Prepared) -> dict[str, int]:
+    """Parameters, gradients (dense, of every trainable tensor) and optimizer-state bytes, measured after training."""
+    params = list(prepared.model.parameters())
+    opt = prepared.optimizer
+    state = opt.state_bytes() if isinstance(opt, MaskedAdamW) else sum(
+        v.numel() * v.element_size() for s in opt.state.values() for v in s.values() if torch.is_tensor(v))
+    return {"parameters": sum(p.numel() * p.element_size() for p in params),
+            "gradients": sum(p.numel() * p.element_size() for p in params if p.requires_grad),
+            "optimizer_state": state}
