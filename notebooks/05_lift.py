@@ -91,8 +91,10 @@ top_energy
 
 # %% [markdown]
 # ## Fine-tuning every method at the same budget and steps
-# LoRA and DoRA have rank $r_b$ on all seven projections, so they train exactly as many parameters
-# per matrix as the sparse methods; full fine-tuning trains everything at its own (lower) learning rate.
+# LoRA has rank $r_b$ on all seven projections, so it trains exactly as many parameters per matrix as
+# the sparse methods (DoRA adds one magnitude vector); full fine-tuning trains everything at its own,
+# lower learning rate. At this scale the learning rate largely sets the learn/forget balance, so the
+# comparison with full FT is partly a comparison of learning rates (the paper also tunes them per method).
 # Cosine schedule to 0 with 5 % warm-up, AdamW betas (0.9, 0.95), no weight decay, as in the paper.
 
 # %%
@@ -148,32 +150,37 @@ comparison_table([
 
 # %% [markdown]
 # ## Claims
-# Claims 1–3 are comparisons of a few short runs: reported with their verdicts, never asserted. Claim 4
-# is a measurement of the optimizer's own state tensors and is asserted.
+# Claims 1–3 are comparisons of a few short runs: reported with their verdicts, never asserted (an
+# interval of zero width, when seeds agree exactly, does not count as beyond noise). Claim 4 compares
+# the optimizer's measured state tensors with what keeping moments for k entries implies, from the
+# measured element sizes (moments in the parameter dtype, int64 indices), and is asserted.
 
 # %%
 claims = ClaimTable("05")
 n = len(by["lift"])
 t_full, t_lora = pairs["full"]["target"], pairs["lora"]["target"]
+beyond = lambda p, sign: p["high"] > p["low"] and (p["low"] > 0 if sign > 0 else p["high"] < 0)  # noqa: E731
 claims.add("1", "LIFT reaches target accuracy at least that of full FT and LoRA at the same steps",
            "paired 95% interval of LIFT - other target exact match above 0 for both",
-           t_full["low"] > 0 and t_lora["low"] > 0, {"vs_full": t_full, "vs_lora": t_lora})
+           beyond(t_full, 1) and beyond(t_lora, 1), {"vs_full": t_full, "vs_lora": t_lora})
 s_full, s_lora = pairs["full"]["source_loss"], pairs["lora"]["source_loss"]
 claims.add("2", "LIFT forgets less of the source domain than full FT and LoRA",
            "paired 95% interval of LIFT - other source answer loss below 0 for both",
-           s_full["high"] < 0 and s_lora["high"] < 0, {"vs_full": s_full, "vs_lora": s_lora})
+           beyond(s_full, -1) and beyond(s_lora, -1), {"vs_full": s_full, "vs_lora": s_lora})
 if "magnitude" in pairs:
     claims.add("3", "magnitude-only sparse FT at the same density is worse than LIFT",
                "paired 95% interval of LIFT - magnitude target exact match above 0",
-               pairs["magnitude"]["target"]["low"] > 0, {"vs_magnitude": pairs["magnitude"]})
+               beyond(pairs["magnitude"]["target"], 1), {"vs_magnitude": pairs["magnitude"]})
 else:
     claims.add("3", "magnitude-only sparse FT at the same density is worse than LIFT", "needs 'magnitude' in methods", None)
 state_ratio = memory.loc["lift", "optimizer_state"] / memory.loc["full", "optimizer_state"]
-expected = (2 * 4 + 8) / (2 * 4) * density * memory.loc["lift", "gradients"] / memory.loc["full", "parameters"]
-claims.add("4", "LIFT's optimizer state is about density x full FT's",
-           "measured state ratio within 15 % of (2 moments + 1 index) x density x (target share of parameters)",
-           abs(state_ratio / expected - 1) < 0.15, {"ratio": state_ratio, "expected": expected, "density": density},
-           asserted=True);
+element = next(base.parameters()).element_size()  # bytes per moment entry (the parameter dtype)
+target_share = memory.loc["lift", "gradients"] / memory.loc["full", "parameters"]  # target matrices / all parameters
+expected = (2 * element + 8) / (2 * element) * density * target_share  # 2 moments + an int64 index per kept entry
+claims.add("4", "LIFT keeps optimizer state only for its selected entries (about density x full FT's moments)",
+           "measured state ratio within 15 % of (2 moments + int64 index) / (2 moments) x density x target share",
+           abs(state_ratio / expected - 1) < 0.15, {"ratio": state_ratio, "expected": expected, "density": density,
+                                                    "moments_only_ratio": density * target_share}, asserted=True);
 
 # %%
 # NBVAL_CHECK_OUTPUT

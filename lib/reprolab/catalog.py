@@ -48,7 +48,7 @@ NOTEBOOKS: dict[str, Notebook] = {
         Notebook("03", "alphadecay", "AlphaDecay: module-wise weight decay from heavy-tailed spectra", "2506.14562",
                  "reprolab.alphadecay:AlphaDecayConfig", "reprolab.alphadecay:PROFILES", 130.0),
         Notebook("05", "lift", "LIFT: sparse fine-tuning of principal weights", "2506.00772",
-                 "reprolab.lift:LiftConfig", "reprolab.lift:PROFILES", 215.0),
+                 "reprolab.lift:LiftConfig", "reprolab.lift:PROFILES", 195.0),
         Notebook("09", "holographic_energy_loss", "Holographic shooting strings: light-quark energy loss in EMD plasmas",
                  "2504.04979", "reprolab.holography:HoloConfig", "reprolab.holography:PROFILES", 40.0),
         Notebook("10", "desi_bao", "DESI DR1 vs DR2 BAO: per-bin Omega_m, w0waCDM with relaxed priors, q0", "2504.04417",

@@ -58,3 +58,14 @@ def test_bad_inputs_fail_clearly():
         lift.prepare(torch.nn.Linear(2, 2), "qlora", 1e-3, lift.SparseSpec())
     with pytest.raises(ValueError, match="target_path needs model_path"):
         lift.LiftConfig(target_path="math_10k.json")
+
+
+def test_masks_refresh_on_schedule_but_not_after_the_last_step(small):
+    _, base, _ = small
+    prepared = lift.prepare(base, "lift", 1e-2, lift.SparseSpec(2, 2, 5), total_steps=10)
+    calls = []
+    original = prepared.optimizer.set_mask
+    prepared.optimizer.set_mask = lambda p, m: calls.append(1) or original(p, m)
+    for step in range(10):
+        prepared.after_step(step, prepared.model, prepared.optimizer)
+    assert len(calls) == 7  # one refresh (after step 5) of the 7 target matrices; none after the last step

@@ -120,7 +120,7 @@ def finetune(cfg: LiftConfig, base: torch.nn.Module, domains: Domains, method: s
     lr = cfg.lr_full if method == "full" else cfg.lr_adapter
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        prepared = prepare(base, method, lr, spec)
+        prepared = prepare(base, method, lr, spec, total_steps=cfg.steps)
     train_cfg = lm.TrainConfig(steps=cfg.steps, batch_size=cfg.batch_size, lr=lr, warmup_steps=max(1, cfg.steps // 20),
                                min_lr_ratio=0.0, betas=(0.9, 0.95), seed=seed, device=cfg.device, progress=False)
     result = lm.train(prepared.model, domains.target_train, train_cfg, optimizer=prepared.optimizer,

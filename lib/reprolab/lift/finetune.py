@@ -2,8 +2,8 @@
 
 LIFT (and the magnitude baseline) train only k = (m+n) r_b entries of every target matrix, chosen as the largest
 entries of |rank-r approximation| (or of |W|) and re-chosen from the current weights every `update_interval` steps;
-embeddings, norms and lm_head are frozen, as in the released scripts. LoRA and DoRA use `peft` with rank r_b on the
-same matrices, so every method except full FT trains the same number of parameters per matrix.
+embeddings, norms and lm_head are frozen, as in the released scripts. LoRA uses `peft` with rank r_b on the same
+matrices, so it trains exactly k parameters per matrix too; DoRA adds its m magnitude parameters per matrix.
 """
 
 from __future__ import annotations
@@ -60,8 +60,10 @@ class Prepared:
     trainable: int  # parameters the optimizer updates (sparse methods: masked entries)
 
 
-def prepare(base: torch.nn.Module, method: str, lr: float, spec: SparseSpec, betas: tuple[float, float] = (0.9, 0.95)) -> Prepared:
-    """A fresh copy of `base` set up for `method` (see the module docstring)."""
+def prepare(base: torch.nn.Module, method: str, lr: float, spec: SparseSpec, betas: tuple[float, float] = (0.9, 0.95),
+            total_steps: int | None = None) -> Prepared:
+    """A fresh copy of `base` set up for `method` (see the module docstring); sparse masks are refreshed every
+    `update_interval` steps except after the last of `total_steps` (a mask that would never be trained)."""
     if method not in METHODS:
         raise ValueError(f"unknown fine-tuning method {method!r}; allowed: {', '.join(METHODS)}")
     model = copy.deepcopy(base)
@@ -91,7 +93,7 @@ def prepare(base: torch.nn.Module, method: str, lr: float, spec: SparseSpec, bet
                             lr=lr, betas=betas)
 
     def refresh(step: int, model: torch.nn.Module, _opt: torch.optim.Optimizer) -> None:
-        if (step + 1) % spec.update_interval == 0:
+        if (step + 1) % spec.update_interval == 0 and (total_steps is None or step + 1 < total_steps):
             for name, mask in sparse_masks(model, method, spec).items():
                 optimizer.set_mask(targets[name].weight, mask)
 
