@@ -1,6 +1,6 @@
 import pytest
 
-from reprolab.core.stats import seed_summary, wilson_interval
+from reprolab.core.stats import beyond_noise, seed_summary, wilson_interval
 
 
 def test_seed_summary():
@@ -31,3 +31,12 @@ def test_paired_interval():
     assert one["low"] == float("-inf") and one["mean"] == 0.5
     with pytest.raises(ValueError, match="equally long"):
         paired_interval([1.0, 2.0], [1.0])
+
+
+def test_beyond_noise_needs_a_nonzero_width_interval_on_one_side():
+    assert beyond_noise({"mean": 0.2, "low": 0.1, "high": 0.3}, 1)
+    assert not beyond_noise({"mean": 0.2, "low": -0.1, "high": 0.5}, 1)
+    assert beyond_noise({"mean": -0.2, "low": -0.3, "high": -0.1}, -1)
+    assert not beyond_noise({"mean": 0.2, "low": 0.2, "high": 0.2}, 1)  # seeds agree exactly: no noise measured
+    with pytest.raises(ValueError, match="1 or -1"):
+        beyond_noise({"mean": 0, "low": 0, "high": 1}, 0)

@@ -1,3 +1,5 @@
+import math
+
 import pytest
 import torch
 
@@ -80,3 +82,15 @@ def test_refresh_carries_moments_where_masks_overlap_and_zeroes_new_entries():
     assert restored.index[w].dtype == torch.int64 and torch.equal(restored.mask_of(w), new)
     with pytest.raises(ValueError, match="bool tensor of shape"):
         opt.set_mask(w, torch.ones(3, 3, dtype=torch.bool))
+
+
+@pytest.mark.parametrize("k, largest", [(1, True), (500, True), (3000, False), (200_000, True)])
+def test_top_indices_selects_what_topk_selects_on_large_tensors(k, largest):
+    from reprolab.sparsity import top_indices
+
+    gen = torch.Generator().manual_seed(k)
+    values = torch.randn(600, 1000, generator=gen)
+    values.view(-1)[:100_000] = -math.inf if largest else math.inf  # masked-out entries, as drop/grow scores have
+    fast = set(top_indices(values, k, largest).tolist())
+    exact = set(torch.topk(values.reshape(-1), k, largest=largest).indices.tolist())
+    assert len(fast) == k and fast == exact

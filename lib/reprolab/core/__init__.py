@@ -4,13 +4,13 @@ from .claims import Claim, ClaimFailed, ClaimTable, comparison_table, write_metr
 from .paths import figures_dir, project_root, run_dir
 from .plotting import save_figure, use_style
 from .profiles import ProfileError, describe, parse_cli_value, resolve
-from .stats import paired_interval, seed_summary, wilson_interval
+from .stats import beyond_noise, paired_interval, seed_summary, wilson_interval
 from .runtime import Runtime, Timer, seed_everything, select_device, set_threads, setup, versions
 
 __all__ = [
     "Claim", "ClaimFailed", "ClaimTable", "comparison_table", "write_metrics",
     "figures_dir", "project_root", "run_dir", "save_figure", "use_style",
     "ProfileError", "describe", "parse_cli_value", "resolve",
-    "paired_interval", "seed_summary", "wilson_interval",
+    "beyond_noise", "paired_interval", "seed_summary", "wilson_interval",
     "Runtime", "Timer", "seed_everything", "select_device", "set_threads", "setup", "versions",
 ]

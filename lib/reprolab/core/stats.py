@@ -43,3 +43,15 @@ def paired_interval(a: Sequence[float], b: Sequence[float], confidence: float = 
         return {"mean": mean, "low": -math.inf, "high": math.inf, "n": 1}
     half = float(stats.t.ppf(0.5 + confidence / 2, d.size - 1) * d.std(ddof=1) / math.sqrt(d.size))
     return {"mean": mean, "low": mean - half, "high": mean + half, "n": int(d.size)}
+
+
+def beyond_noise(interval: dict[str, float], direction: int = 1) -> bool:
+    """Whether a `paired_interval` lies wholly above 0 (direction 1) or below 0 (direction -1).
+
+    An interval of zero width (seeds that agree exactly) never counts: it measures no noise.
+    """
+    if direction not in (1, -1):
+        raise ValueError(f"direction must be 1 or -1, got {direction}")
+    if not interval["high"] > interval["low"]:
+        return False
+    return interval["low"] > 0 if direction == 1 else interval["high"] < 0

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
 from .. import lm
-from ..lm.tasks import ANSWER_PREFIX, Example
+from ..lm.datasets_local import instruction_examples
+from ..lm.tasks import Example
 from .config import LiftConfig
 from .finetune import SparseSpec, memory_bytes, prepare, target_modules
-
-ALPACA = ("Below is an instruction that describes a task. Write a response that appropriately completes the request.\n\n"
-          "### Instruction:\n{instruction}\n\n### Response:\n")
-
 
 @dataclass
 class Domains:
@@ -47,21 +43,6 @@ def generated_domains(cfg: LiftConfig) -> Domains:
                          lm.sft_tensors(tok, facts_qa + small_add, cfg.block_size, train_on_prompt=True))
     return Domains(tok, pretrain, lm.sft_tensors(tok, target_train, cfg.block_size), target_eval, source_eval,
                    lm.sft_tensors(tok, source_eval, cfg.block_size))
-
-
-def instruction_examples(path: str, limit: int | None = None) -> list[Example]:
-    """LLM-Adapters style records (instruction, input, output[, answer]) as Alpaca-prompted examples.
-
-    The scored answer is the `answer` field, else the last number of the output (the paper's extraction).
-    """
-    records = lm.load_records(path)
-    out = []
-    for r in records.select(range(min(limit or len(records), len(records)))):
-        instruction = r["instruction"] + (f"\n{r['input']}" if r.get("input") else "")
-        numbers = re.findall(r"-?\d+(?:\.\d+)?", str(r["output"]).replace(",", ""))
-        answer = str(r.get("answer") or (numbers[-1] if numbers else "")).strip()
-        out.append(Example(ALPACA.format(instruction=instruction), f"{r['output']}\n{ANSWER_PREFIX}{answer}\n", answer, "instruction"))
-    return out
 
 
 def base_model(cfg: LiftConfig, domains: Domains) -> tuple[torch.nn.Module, list[dict]]:

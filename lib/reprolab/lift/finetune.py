@@ -15,15 +15,10 @@ from typing import Callable
 
 import torch
 
-from ..sparsity import MaskedAdamW, magnitude_mask, principal_mask
+from ..sparsity import MaskedAdamW, magnitude_mask, optimizer_state_bytes, principal_mask, target_modules
 
 METHODS = ("full", "lora", "dora", "lift", "lift_smallest", "magnitude")
 SPARSE_METHODS = ("lift", "lift_smallest", "magnitude")
-
-
-def target_modules(model: torch.nn.Module) -> dict[str, torch.nn.Linear]:
-    """Every nn.Linear except the output head (LLaMA: q, k, v, o, gate, up, down of each block), by name."""
-    return {n: m for n, m in model.named_modules() if isinstance(m, torch.nn.Linear) and "lm_head" not in n}
 
 
 @dataclass
@@ -103,9 +98,7 @@ def prepare(base: torch.nn.Module, method: str, lr: float, spec: SparseSpec, bet
 def memory_bytes(prepared: Prepared) -> dict[str, int]:
     """Parameters, gradients (dense, of every trainable tensor) and optimizer-state bytes, measured after training."""
     params = list(prepared.model.parameters())
-    opt = prepared.optimizer
-    state = opt.state_bytes() if isinstance(opt, MaskedAdamW) else sum(
-        v.numel() * v.element_size() for s in opt.state.values() for v in s.values() if torch.is_tensor(v))
+    state = optimizer_state_bytes(prepared.optimizer)
     return {"parameters": sum(p.numel() * p.element_size() for p in params),
             "gradients": sum(p.numel() * p.element_size() for p in params if p.requires_grad),
             "optimizer_state": state}

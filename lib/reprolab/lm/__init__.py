@@ -2,7 +2,7 @@
 
 from .corpus import TextCorpus, english_corpus
 from .data import IGNORE_INDEX, concat, pack_text, sft_tensors
-from .datasets_local import load_records, load_texts
+from .datasets_local import instruction_examples, load_records, load_texts
 from .evaluate import exact_match_accuracy, generate, mean_loss, perplexity, unigram_cross_entropy
 from .models import TinyLMConfig, count_parameters, load_causal_lm, tiny_lm
 from .tasks import TASKS, Example, exact_match, extract_answer
@@ -11,7 +11,7 @@ from .tokenizers import char_tokenizer, load_tokenizer, train_bpe
 from .train import TrainConfig, TrainResult, train
 
 __all__ = [
-    "TextCorpus", "english_corpus", "load_records", "load_texts", "IGNORE_INDEX", "concat", "pack_text", "sft_tensors",
+    "TextCorpus", "english_corpus", "instruction_examples", "load_records", "load_texts", "IGNORE_INDEX", "concat", "pack_text", "sft_tensors",
     "exact_match_accuracy", "generate", "mean_loss", "perplexity", "unigram_cross_entropy",
     "TinyLMConfig", "count_parameters", "load_causal_lm", "tiny_lm",
     "TASKS", "Example", "exact_match", "extract_answer", "generate_task",

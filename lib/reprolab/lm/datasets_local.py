@@ -7,8 +7,13 @@ file ending in .jsonl, .json, .csv, .parquet or .txt (one row per line).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+from .tasks import ANSWER_PREFIX, Example
+
+ALPACA = ("Below is an instruction that describes a task. Write a response that appropriately completes the request.\n\n"
+          "### Instruction:\n{instruction}\n\n### Response:\n")
 FILE_BUILDERS = {".jsonl": "json", ".json": "json", ".csv": "csv", ".parquet": "parquet", ".txt": "text"}
 
 
@@ -43,3 +48,18 @@ def load_texts(path: str | Path, column: str = "text", limit: int | None = None,
     if limit is not None:
         records = records.select(range(min(limit, len(records))))
     return [str(t) for t in records[column]]
+
+
+def instruction_examples(path: str, limit: int | None = None) -> list[Example]:
+    """LLM-Adapters style records (instruction, input, output[, answer]) as Alpaca-prompted examples.
+
+    The scored answer is the `answer` field, else the last number of the output (the paper's extraction).
+    """
+    records = load_records(path)
+    out = []
+    for r in records.select(range(min(limit or len(records), len(records)))):
+        instruction = r["instruction"] + (f"\n{r['input']}" if r.get("input") else "")
+        numbers = re.findall(r"-?\d+(?:\.\d+)?", str(r["output"]).replace(",", ""))
+        answer = str(r.get("answer") or (numbers[-1] if numbers else "")).strip()
+        out.append(Example(ALPACA.format(instruction=instruction), f"{r['output']}\n{ANSWER_PREFIX}{answer}\n", answer, "instruction"))
+    return out

@@ -1,6 +1,15 @@
-"""Sparse masks and an optimizer that keeps state only for masked entries (shared by LIFT and SEFT)."""
+"""Sparse masks, one-shot pruning, drop-and-grow, and an optimizer that keeps state only for masked entries
+(shared by LIFT, SEFT and NeuroTrails)."""
 
-from .masks import lora_equivalent_budget, magnitude_mask, principal_mask, topk_mask
-from .optim import MaskedAdamW
+from .dst import DSTConfig, DynamicSparsity, erk_densities
+from .evolve import drop_and_grow, drop_and_grow_rows, drop_fraction
+from .masks import lora_equivalent_budget, magnitude_mask, principal_mask, top_indices, topk_mask
+from .optim import MaskedAdamW, optimizer_state_bytes
+from .prune import PRUNERS, check_sparsity, decoder_layers, keep_mask, prune_model, sparsegpt_prune, sparsity_of, target_modules, wanda_score
 
-__all__ = ["lora_equivalent_budget", "magnitude_mask", "principal_mask", "topk_mask", "MaskedAdamW"]
+__all__ = [
+    "DSTConfig", "DynamicSparsity", "erk_densities",
+    "drop_and_grow", "drop_and_grow_rows", "drop_fraction", "lora_equivalent_budget", "magnitude_mask", "principal_mask", "top_indices", "topk_mask",
+    "MaskedAdamW", "optimizer_state_bytes", "PRUNERS", "check_sparsity", "decoder_layers", "keep_mask", "prune_model", "sparsegpt_prune",
+    "sparsity_of", "target_modules", "wanda_score",
+]

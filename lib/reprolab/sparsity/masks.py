@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 
@@ -13,12 +15,36 @@ def lora_equivalent_budget(shape: tuple[int, int], rank: int) -> int:
     return min((m + n) * rank, m * n)
 
 
+def top_indices(values: torch.Tensor, k: int, largest: bool = True, sample: int = 65_536) -> torch.Tensor:
+    """Flat indices of the k largest (or smallest) entries of `values`, exactly as `torch.topk` would choose them
+    (up to ties), but fast for k << numel on large tensors.
+
+    A threshold is read from a fixed random sample so that (with high probability) a little more than k entries
+    pass it; `topk` then runs on those candidates only. If fewer than k pass, it falls back to the full `topk`.
+    """
+    flat = values.reshape(-1) if largest else -values.reshape(-1)
+    n = flat.numel()
+    if k <= 0:
+        return torch.zeros(0, dtype=torch.long, device=flat.device)
+    if n < 4 * sample or 4 * k > n:
+        return torch.topk(flat, k).indices
+    gen = torch.Generator(device="cpu").manual_seed(0)
+    picks = flat[torch.randint(n, (sample,), generator=gen).to(flat.device)]
+    share = k / n
+    keep = min(sample, int(sample * share * 1.2 + 6 * math.sqrt(sample * share)) + 8)  # margin of ~6 sigma
+    threshold = picks.kthvalue(sample - keep + 1).values
+    candidates = (flat >= threshold).nonzero().squeeze(1)
+    if candidates.numel() < k:
+        return torch.topk(flat, k).indices
+    return candidates[torch.topk(flat[candidates], k).indices]
+
+
 def topk_mask(score: torch.Tensor, k: int, largest: bool = True) -> torch.Tensor:
     """Bool mask of the shape of `score` with exactly k True entries: the k largest (or smallest) scores."""
     if not 0 < k <= score.numel():
         raise ValueError(f"k must be in [1, {score.numel()}] for a matrix of shape {tuple(score.shape)}, got {k}")
     flat = torch.zeros(score.numel(), dtype=torch.bool, device=score.device)
-    flat[torch.topk(score.reshape(-1), k, largest=largest).indices] = True
+    flat[top_indices(score, k, largest)] = True
     return flat.view(score.shape)
 
 

@@ -96,3 +96,11 @@ class MaskedAdamW(torch.optim.Optimizer):
                 else:
                     p.copy_(new)
         return loss
+
+
+def optimizer_state_bytes(optimizer: torch.optim.Optimizer) -> int:
+    """Bytes of an optimizer's state tensors (for MaskedAdamW: moments plus mask indices)."""
+    if isinstance(optimizer, MaskedAdamW):
+        return optimizer.state_bytes()
+    return sum(v.numel() * v.element_size() for s in optimizer.state.values() for v in s.values()
+               if torch.is_tensor(v) and v.ndim > 0)

@@ -1,0 +1,170 @@
+"""Notebook 06's experiment: a base model, pruned one-shot, then repaired by every method with paired seeds."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+
+from .. import lm
+from ..lm.tasks import Example
+from ..sparsity import prune_model
+from .config import SeftConfig
+from .finetune import finish, memory_bytes, prepare, weight_sparsity
+
+
+@dataclass
+class Domains:
+    """Tokenizer, pre-training data, repair data, scored task examples, held-out text and calibration batches."""
+
+    tokenizer: object
+    pretrain: dict[str, torch.Tensor] | None
+    repair: dict[str, torch.Tensor]
+    task_eval: list[Example]
+    text_eval: dict[str, torch.Tensor]
+    calibration: dict[str, torch.Tensor]
+
+    def calibration_batches(self, batch_size: int = 16) -> list[dict[str, torch.Tensor]]:
+        n = len(self.calibration["input_ids"])
+        return [{"input_ids": self.calibration["input_ids"][i:i + batch_size]} for i in range(0, n, batch_size)]
+
+
+def generated_domains(cfg: SeftConfig) -> Domains:
+    """English text plus a + b problems: the base learns both, the pruned model is repaired on both.
+
+    Calibration is held-out-free training text (as Wanda calibrates on C4 training shards).
+    """
+    corpus = lm.english_corpus(max_chars=cfg.corpus_chars)
+    pre_task = lm.generate_task("add", cfg.n_task_train, 0, max_value=cfg.max_value)
+    repair_task = lm.generate_task("add", cfg.n_task_train, 1, max_value=cfg.max_value)
+    task_eval = lm.generate_task("add", cfg.n_eval, 2, max_value=cfg.max_value)
+    tok = lm.char_tokenizer(corpus.train + corpus.validation + [e.text for e in pre_task + repair_task + task_eval])
+    text = lm.pack_text(tok, corpus.train, cfg.block_size)
+    half = len(text["input_ids"]) // 2
+    first, second = ({k: v[:half] for k, v in text.items()}, {k: v[half:] for k, v in text.items()})
+    pretrain = lm.concat(first, lm.sft_tensors(tok, pre_task, cfg.block_size, train_on_prompt=True))
+    repair = lm.concat(second, lm.sft_tensors(tok, repair_task, cfg.block_size))
+    calibration = {"input_ids": text["input_ids"][:cfg.n_calibration]}
+    return Domains(tok, pretrain, repair, task_eval, lm.pack_text(tok, corpus.validation, cfg.block_size), calibration)
+
+
+def paper_domains(cfg: SeftConfig) -> Domains:
+    """Local copies of the paper's data: instruction records to repair on and to score, and text for
+    calibration and perplexity, tokenized with the model's own tokenizer."""
+    tok = lm.load_tokenizer(cfg.model_path)
+    train, evaluation = lm.instruction_examples(cfg.train_path), lm.instruction_examples(cfg.eval_path, cfg.n_eval)
+    texts = lm.load_texts(cfg.text_path, limit=20 * cfg.n_calibration)
+    text = lm.pack_text(tok, texts, cfg.block_size)
+    n = cfg.n_calibration
+    return Domains(tok, None, lm.sft_tensors(tok, train, cfg.block_size), evaluation,
+                   {k: v[n:2 * n] for k, v in text.items()}, {"input_ids": text["input_ids"][:n]})
+
+
+def domains_for(cfg: SeftConfig) -> Domains:
+    return paper_domains(cfg) if cfg.model_path else generated_domains(cfg)
+
+
+def base_model(cfg: SeftConfig, domains: Domains) -> torch.nn.Module:
+    """The dense model: a local HF model (`model_path`), or the tiny LLaMA pre-trained here (seed 0)."""
+    if cfg.model_path:
+        return lm.load_causal_lm(cfg.model_path)
+    shape = lm.TinyLMConfig(d_model=cfg.d_model, n_layers=cfg.n_layers, d_ff=cfg.d_ff, max_len=2 * cfg.block_size,
+                            tie_embeddings=False)
+    model = lm.tiny_lm(shape, domains.tokenizer, seed=0)
+    train_cfg = lm.TrainConfig(steps=cfg.pretrain_steps, batch_size=cfg.batch_size, lr=cfg.pretrain_lr,
+                               warmup_steps=max(1, cfg.pretrain_steps // 20), seed=0, device=cfg.device, progress=False)
+    return lm.train(model, domains.pretrain, train_cfg).model
+
+
+def prune(cfg: SeftConfig, dense: torch.nn.Module, domains: Domains) -> tuple[torch.nn.Module, dict[str, torch.Tensor]]:
+    """A pruned deep copy of `dense` and its kept masks (the configured pruner, sparsity and N:M pattern)."""
+    import copy
+
+    model = copy.deepcopy(dense)
+    masks = prune_model(model, cfg.pruner, cfg.sparsity, domains.calibration_batches(), cfg.nm_pair)
+    return model, masks
+
+
+def damage_sweep(cfg: SeftConfig, dense: torch.nn.Module, domains: Domains) -> list[dict]:
+    """Scores of one-shot pruned copies of `dense` for every (pruner, sparsity) of the config's sweep."""
+    import copy
+
+    rows = []
+    for pruner in cfg.damage_pruners:
+        for sparsity in cfg.damage_sparsities:
+            model = copy.deepcopy(dense)
+            prune_model(model, pruner, sparsity, domains.calibration_batches())
+            scores = asdict(score(model, domains))
+            rows.append({"pruner": pruner, "nominal": sparsity, "realised": scores.pop("sparsity"), **scores})
+    return rows
+
+
+@dataclass
+class Scores:
+    """Task exact match and held-out text perplexity of one model, and its target-matrix sparsity."""
+
+    task: float
+    perplexity: float
+    sparsity: float
+
+
+def score(model: torch.nn.Module, domains: Domains) -> Scores:
+    accuracy, _ = lm.exact_match_accuracy(model, domains.tokenizer, domains.task_eval)
+    return Scores(float(accuracy), float(lm.perplexity(model, domains.text_eval)), weight_sparsity(model))
+
+
+@dataclass
+class RepairResult:
+    method: str
+    seed: int
+    scores: Scores
+    trainable: int
+    memory: dict[str, int]
+    seconds: float  # training wall time (without scoring)
+    merged_sparsity: float | None = None  # LoRA methods: sparsity after merging, before any re-pruning
+    history: list[dict] = field(default_factory=list)
+    topology: list[dict] = field(default_factory=list)  # SEFT's per-update records (alive, non-zero, grown, ...)
+
+    def row(self) -> dict:
+        return {"method": self.method, "seed": self.seed, **asdict(self.scores), "trainable": self.trainable,
+                "seconds": self.seconds, "merged_sparsity": self.merged_sparsity, **{f"mem_{k}": v for k, v in self.memory.items()}}
+
+
+def repair(cfg: SeftConfig, pruned: torch.nn.Module, alive: dict[str, torch.Tensor], domains: Domains, method: str,
+           seed: int) -> RepairResult:
+    """Fine-tune the pruned model with one method and `seed` (batch order, first support, LoRA init); score it."""
+    generator = torch.Generator().manual_seed(seed)
+    order = torch.randperm(len(domains.repair["input_ids"]), generator=generator)
+    init = [{k: v[order[i:i + cfg.batch_size]] for k, v in domains.repair.items()}
+            for i in range(0, cfg.accumulation_steps * cfg.batch_size, cfg.batch_size)]
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        prepared = prepare(pruned, alive, method, cfg.lr, cfg.evolution, cfg.steps, init)
+    train_cfg = lm.TrainConfig(steps=cfg.steps, batch_size=cfg.batch_size, lr=cfg.lr, warmup_steps=max(1, cfg.steps // 20),
+                               min_lr_ratio=0.0, seed=seed, device=cfg.device, progress=False)
+    result = lm.train(prepared.model, domains.repair, train_cfg, optimizer=prepared.optimizer,
+                      after_backward=prepared.after_backward)
+    memory = memory_bytes(prepared)
+    final, merged_sparsity = finish(prepared, result.model, cfg.sparsity, domains.calibration_batches())
+    topology = prepared.evolution.records if prepared.evolution else []
+    return RepairResult(method, seed, score(final, domains), prepared.trainable, memory, result.seconds, merged_sparsity,
+                        result.history, topology)
+
+
+def repair_all(cfg: SeftConfig, pruned: torch.nn.Module, alive: dict[str, torch.Tensor], domains: Domains,
+               out_dir: Path | None = None) -> list[RepairResult]:
+    """Every method for seeds seed .. seed + n_seeds - 1 with a progress bar; each finished run is appended to
+    `out_dir/results.jsonl` as it completes (nothing is lost if a long run stops)."""
+    from tqdm import tqdm
+
+    jobs = [(m, cfg.seed + k) for k in range(cfg.n_seeds) for m in cfg.methods]
+    results = []
+    for method, seed in tqdm(jobs, desc="repairs", mininterval=10):
+        results.append(repair(cfg, pruned, alive, domains, method, seed))
+        if out_dir is not None:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            with open(out_dir / "results.jsonl", "a") as f:
+                f.write(json.dumps(results[-1].row()) + "\n")
+    return results
