@@ -91,7 +91,7 @@ pruned, alive = seft.prune(cfg, dense, domains)
 pruned_scores = seft.score(pruned, domains)
 target_sparsity = sparsity_of(alive)
 print(f"{cfg.pruner} at {cfg.sparsity:.0%} ({cfg.nm or 'unstructured'}): realised sparsity {target_sparsity:.4f} "
-      f"(floor(s n_in) per row); task {pruned_scores.task:.3f}, perplexity {pruned_scores.perplexity:.3f}")
+      f"({'floor(s n_in) per row' if cfg.pruner == 'wanda' else 'exact per matrix'}); task {pruned_scores.task:.3f}, perplexity {pruned_scores.perplexity:.3f}")
 
 # %% [markdown]
 # ## SEFT's update, step by step
@@ -202,13 +202,17 @@ comparison_table([
 # %% [markdown]
 # ## What the committed default run shows
 # Wanda at 70 % removes the addition skill completely and raises perplexity by a quarter. Every sparse
-# delta (5 % of each matrix) repairs much of it at the exact target sparsity, while LoRA\* loses nearly
+# delta (about 5 % of the entries: 4.3–6.25 % per matrix) repairs much of it with the alive count held
+# exactly at the pruned count (for SEFT a few alive weights sit at zero, so its measured sparsity is a
+# little above the target), while LoRA\* loses nearly
 # all of its repair to re-pruning: that part of the paper's story holds clearly. Evolving the topology,
 # however, is not better than keeping the first support on the task at this scale; it improves
 # held-out perplexity slightly, and restricting growth to alive weights (no reactivation) is as good or
-# better: the paper's reactivation ablation does not reproduce here. The memory claim does not hold for
-# our implementation, which computes dense weight gradients like SEFT's evolution phase does at every
-# step; SpIEL-style sparse-gradient kernels would be needed between updates.
+# better: the paper's reactivation ablation does not reproduce here. The paper compares memory and time
+# with SPP and SQFT, LoRA-like adapters on the pruned model; against our LoRA the memory claim does not
+# hold, because our implementation computes dense weight gradients at every step (as SEFT's evolution
+# phase does); SpIEL-style sparse-gradient kernels would be needed between updates. Per-step times are
+# in the memory table; they are not turned into a verdict, because wall times vary between machines.
 #
 # ## Claims
 # Claims 1, 4 and 5 are invariants of the implementation and are asserted. The others compare a few
@@ -240,25 +244,22 @@ claims.add("2c", "SEFT repairs held-out perplexity better than a static sparse d
            beyond_noise(p_static, -1) if p_static else None, {"vs_static_delta": p_static})
 if "lora_reprune" in memory.index:
     ours, theirs = memory.loc["seft"], memory.loc["lora_reprune"]
-    claims.add("3a", "SEFT needs less training memory than LoRA on the pruned model",
+    per_step = (table.groupby("method")["seconds"].mean() / cfg.steps).to_dict()
+    claims.add("3", "SEFT needs less training memory than LoRA on the pruned model (paper: than SPP / SQFT)",
                "measured gradient + optimizer-state bytes below LoRA's", ours["training_bytes"] < theirs["training_bytes"],
-               {"seft": ours.to_dict(), "lora": theirs.to_dict()})
-    per_step = table.groupby("method")["seconds"].mean() / cfg.steps  # runs interleaved by seed: same machine load
-    claims.add("3b", "SEFT trains faster per step than LoRA on the pruned model",
-               "measured seconds per step, mean over seeds, below LoRA's", per_step["seft"] < per_step["lora_reprune"],
-               {"seft": per_step["seft"], "lora": per_step["lora_reprune"]})
+               {"seft": ours.to_dict(), "lora": theirs.to_dict(), "seconds_per_step": per_step})
 else:
-    claims.add("3a", "SEFT needs less training memory than LoRA on the pruned model", "needs lora_reprune", None)
-    claims.add("3b", "SEFT trains faster per step than LoRA on the pruned model", "needs lora_reprune", None)
-reactivated = int(seft_records.groupby("step")["reactivated_alive"].sum().max())
-static_touch = [int(t["reactivated_alive"]) for r in results if r.method in ("static_delta", "seft_no_reactivation")
-                for t in r.topology]
+    claims.add("3", "SEFT needs less training memory than LoRA on the pruned model (paper: than SPP / SQFT)",
+               "needs lora_reprune", None)
+revived = table.groupby("method")["revived"].max().to_dict()  # non-zero weights at positions the pruner removed
+restricted = [m for m in ("static_delta", "seft_no_reactivation") if m in revived]
 claims.add("4", "SEFT reactivates pruned weights; the static and restricted baselines never do",
-           "some originally pruned weights are alive after SEFT updates; none for static_delta / seft_no_reactivation",
-           reactivated > 0 and not any(static_touch), {"seft_reactivated_alive_max": reactivated}, asserted=True)
+           "final SEFT weights are non-zero at some originally pruned positions; static_delta / seft_no_reactivation "
+           "at none", None if cfg.nm else revived.get("seft", 0) > 0 and not any(revived[m] for m in restricted),
+           {"revived": revived}, asserted=not cfg.nm)
 lora = table[table["method"] == "lora_reprune"]
 claims.add("5", "merging LoRA destroys the sparsity and re-pruning restores it exactly",
-           "merged LoRA model has < 1% zeros; after Wanda re-pruning its sparsity equals the pruned model's",
+           "merged LoRA model has < 1% zeros; after re-pruning with the same pruner its sparsity equals the pruned model's",
            bool(len(lora)) and bool((lora["merged_sparsity"] < 0.01).all() and np.allclose(lora["sparsity"], target_sparsity, atol=1e-6))
            if len(lora) else None, {"merged": lora["merged_sparsity"].tolist(), "after": lora["sparsity"].tolist()},
            asserted=bool(len(lora)))

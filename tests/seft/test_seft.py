@@ -102,3 +102,27 @@ def test_bad_inputs_fail_early_with_the_allowed_values(pruned_setup):
         seft.SeftConfig(nm=(4, 2))
     with pytest.raises(ValueError, match="go together"):
         seft.SeftConfig(model_path="some/model")
+
+
+def test_updates_use_the_mean_gradient_of_the_accumulation_window(pruned_setup):
+    model, alive, _ = pruned_setup
+    model = copy.deepcopy(model)
+    cfg = seft.EvolutionConfig(budget_rank=1, update_every=4, accumulation_steps=2)
+    evo = seft.SparsityEvolution(target_modules(model), alive, cfg, total_steps=13, lr=1e-3)
+    evo.start({n: torch.ones_like(m.weight) for n, m in evo.modules.items()})
+    seen = []
+    evo.update = lambda step, grads: seen.append((step, float(next(iter(grads.values())).mean())))
+    for step in range(13):
+        for m in evo.modules.values():
+            m.weight.grad = torch.full_like(m.weight, float(step))
+        evo.after_backward(step, model)
+    # updates at 4 and 8 (12 is the last step): mean of the gradients of steps 3, 4 and of 7, 8
+    assert seen == [(4, 3.5), (8, 7.5)]
+    name = next(iter(evo.modules))
+    assert (evo.modules[name].weight.grad[~evo.support[name]] == 0).all()
+
+
+def test_the_delta_never_outgrows_the_alive_count(pruned_setup):
+    model, alive, _ = pruned_setup
+    evo = seft.SparsityEvolution(target_modules(copy.deepcopy(model)), alive, seft.EvolutionConfig(budget_rank=64), 10, 1e-3)
+    assert all(evo.budget[n] == int(alive[n].sum()) for n in alive)

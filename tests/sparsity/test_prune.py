@@ -98,3 +98,13 @@ def test_prune_model_checks_its_inputs():
     masks = prune_model(model, "sparsegpt", 0.5, batches)
     for name, module in target_modules(model).items():
         assert int((~masks[name]).sum()) == math.floor(0.5 * module.weight.numel())
+
+
+def test_sparsegpt_counts_are_exact_when_blocks_do_not_divide_the_width():
+    gen = torch.Generator().manual_seed(1)
+    x = torch.randn(256, 40, generator=gen)
+    w = torch.randn(7, 40, generator=gen)
+    pruned, kept = sparsegpt_prune(w, x.T @ x, 0.7, block_size=16)  # blocks of 16, 16, 8 columns
+    assert int((~kept).sum()) == math.floor(0.7 * w.numel()) and (pruned[~kept] == 0).all()
+    with pytest.raises(ValueError, match="multiples of m"):
+        sparsegpt_prune(w, x.T @ x, 0.0, nm=(2, 4), block_size=18)

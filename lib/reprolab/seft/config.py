@@ -76,7 +76,7 @@ class SeftConfig:
     @property
     def evolution(self) -> EvolutionConfig:
         return EvolutionConfig(self.budget_rank, self.update_every, self.drop_fraction, "cosine", self.accumulation_steps,
-                               adapt=self.adapt)
+                               grow_into_pruned=not self.nm, adapt=self.adapt)  # N:M: growth stays inside the pattern
 
 
 PROFILES: dict[str, dict] = {

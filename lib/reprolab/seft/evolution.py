@@ -77,9 +77,8 @@ class SparsityEvolution:
         self.alive = {n: a.clone().bool() for n, a in alive.items()}
         self.target_count = {n: int(a.sum()) for n, a in self.alive.items()}
         self.originally_alive = {n: a.clone() for n, a in self.alive.items()}
-        self.budget = {n: min(lora_equivalent_budget(tuple(m.weight.shape), cfg.budget_rank),
-                              self.target_count[n] if not cfg.grow_into_pruned else m.weight.numel())
-                       for n, m in self.modules.items()}
+        self.budget = {n: min(lora_equivalent_budget(tuple(m.weight.shape), cfg.budget_rank), self.target_count[n])
+                       for n, m in self.modules.items()}  # D always fits inside A
         self.optimizer: MaskedAdamW | None = None
         self.support: dict[str, torch.Tensor] = {}  # D per matrix (bool), the optimizer's masks
         self.reference: dict[str, torch.Tensor] = {}  # theta_p on D, in the order of D's flat indices
@@ -87,6 +86,9 @@ class SparsityEvolution:
         self._grad_sum: dict[str, torch.Tensor] = {}
         self._grad_n = 0
         for name, module in self.modules.items():
+            if self.alive[name].shape != module.weight.shape:
+                raise ValueError(f"{name}: alive mask shape {tuple(self.alive[name].shape)} is not the weight's "
+                                 f"{tuple(module.weight.shape)}")
             if (module.weight.detach()[~self.alive[name]] != 0).any():
                 raise ValueError(f"{name} has non-zero weights outside its alive mask; prune the model first")
 

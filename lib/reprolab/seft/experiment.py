@@ -10,7 +10,7 @@ import torch
 
 from .. import lm
 from ..lm.tasks import Example
-from ..sparsity import prune_model
+from ..sparsity import prune_model, target_modules
 from .config import SeftConfig
 from .finetune import finish, memory_bytes, prepare, weight_sparsity
 
@@ -124,12 +124,13 @@ class RepairResult:
     memory: dict[str, int]
     seconds: float  # training wall time (without scoring)
     merged_sparsity: float | None = None  # LoRA methods: sparsity after merging, before any re-pruning
+    revived: int = 0  # sparse methods: non-zero weights at positions the pruner had removed
     history: list[dict] = field(default_factory=list)
     topology: list[dict] = field(default_factory=list)  # SEFT's per-update records (alive, non-zero, grown, ...)
 
     def row(self) -> dict:
         return {"method": self.method, "seed": self.seed, **asdict(self.scores), "trainable": self.trainable,
-                "seconds": self.seconds, "merged_sparsity": self.merged_sparsity, **{f"mem_{k}": v for k, v in self.memory.items()}}
+                "seconds": self.seconds, "merged_sparsity": self.merged_sparsity, "revived": self.revived, **{f"mem_{k}": v for k, v in self.memory.items()}}
 
 
 def repair(cfg: SeftConfig, pruned: torch.nn.Module, alive: dict[str, torch.Tensor], domains: Domains, method: str,
@@ -147,10 +148,15 @@ def repair(cfg: SeftConfig, pruned: torch.nn.Module, alive: dict[str, torch.Tens
     result = lm.train(prepared.model, domains.repair, train_cfg, optimizer=prepared.optimizer,
                       after_backward=prepared.after_backward)
     memory = memory_bytes(prepared)
-    final, merged_sparsity = finish(prepared, result.model, cfg.sparsity, domains.calibration_batches())
+    final, merged_sparsity = finish(prepared, result.model, cfg.sparsity, domains.calibration_batches(), cfg.pruner,
+                                    cfg.nm_pair)
     topology = prepared.evolution.records if prepared.evolution else []
+    revived = 0
+    if method != "lora_reprune" and method != "lora_dense":
+        weights = {n: m.weight.detach() for n, m in target_modules(final).items()}
+        revived = sum(int(torch.count_nonzero(weights[n][~a])) for n, a in alive.items())
     return RepairResult(method, seed, score(final, domains), prepared.trainable, memory, result.seconds, merged_sparsity,
-                        result.history, topology)
+                        revived, result.history, topology)
 
 
 def repair_all(cfg: SeftConfig, pruned: torch.nn.Module, alive: dict[str, torch.Tensor], domains: Domains,

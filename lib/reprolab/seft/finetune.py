@@ -79,8 +79,10 @@ def prepare(pruned: torch.nn.Module, alive: Mapping[str, torch.Tensor], method: 
 
 
 def finish(prepared: Prepared, trained: torch.nn.Module, sparsity: float,
-           calibration: Iterable[Mapping[str, torch.Tensor]]) -> tuple[torch.nn.Module, float | None]:
-    """The deployable model: LoRA merged (and Wanda re-pruned for lora_reprune); sparse methods as trained.
+           calibration: Iterable[Mapping[str, torch.Tensor]], pruner: str = "wanda",
+           nm: tuple[int, int] | None = None) -> tuple[torch.nn.Module, float | None]:
+    """The deployable model: LoRA merged (and re-pruned by `pruner` with the original sparsity or N:M pattern for
+    lora_reprune); sparse methods as trained.
 
     Also returns the target-matrix sparsity of the merged LoRA model before any re-pruning (None for the others).
     """
@@ -89,7 +91,7 @@ def finish(prepared: Prepared, trained: torch.nn.Module, sparsity: float,
     merged = trained.merge_and_unload()
     merged_sparsity = weight_sparsity(merged)
     if prepared.method == "lora_reprune":
-        prune_model(merged, "wanda", sparsity, calibration)
+        prune_model(merged, pruner, sparsity, calibration, nm)
     return merged, merged_sparsity
 
 

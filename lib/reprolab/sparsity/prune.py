@@ -72,6 +72,8 @@ def sparsegpt_prune(weight: torch.Tensor, hessian: torch.Tensor, sparsity: float
     check_sparsity(sparsity, nm)
     w = weight.detach().clone().float()
     rows, n_in = w.shape
+    if nm is not None and (n_in % nm[1] or block_size % nm[1]):
+        raise ValueError(f"N:M sparsity needs the input size ({n_in}) and block_size ({block_size}) to be multiples of m = {nm[1]}")
     h = hessian.detach().clone().float()
     dead = torch.diag(h) == 0
     h[dead, dead] = 1.0
@@ -88,7 +90,7 @@ def sparsegpt_prune(weight: torch.Tensor, hessian: torch.Tensor, sparsity: float
         if nm is None:
             count = math.floor(total * end / n_in) - math.floor(total * start / n_in)
             score = (w1 ** 2 / d[None, :] ** 2).reshape(-1)
-            block_removed = torch.zeros(score.numel(), dtype=torch.bool)
+            block_removed = torch.zeros(score.numel(), dtype=torch.bool, device=w1.device)
             if count:
                 block_removed[score.topk(count, largest=False).indices] = True
             block_removed = block_removed.view_as(w1)
@@ -173,6 +175,8 @@ def prune_model(model: torch.nn.Module, method: Literal["magnitude", "wanda", "s
         raise ValueError(f"unknown pruner {method!r}; allowed: {', '.join(PRUNERS)}")
     check_sparsity(sparsity, nm)
     modules = target_modules(model)
+    if not modules:
+        raise ValueError(f"{type(model).__name__} has no nn.Linear layers to prune (GPT-2's Conv1D layers are not supported)")
     if method == "magnitude":
         masks = {}
         for name, module in modules.items():
