@@ -1,6 +1,6 @@
 import pytest
 
-from reprolab.core.stats import beyond_noise, seed_summary, wilson_interval
+from reprolab.core.stats import beyond_noise, paired_interval, seed_summary, wilson_interval
 
 
 def test_seed_summary():
@@ -38,5 +38,8 @@ def test_beyond_noise_needs_a_nonzero_width_interval_on_one_side():
     assert not beyond_noise({"mean": 0.2, "low": -0.1, "high": 0.5}, 1)
     assert beyond_noise({"mean": -0.2, "low": -0.3, "high": -0.1}, -1)
     assert not beyond_noise({"mean": 0.2, "low": 0.2, "high": 0.2}, 1)  # seeds agree exactly: no noise measured
+    import numpy as np
+    a, b = np.float32([0.720, 0.7225]), np.float32([0.695, 0.6975])  # equal differences up to float32 rounding
+    assert not beyond_noise(paired_interval(a, b), 1)
     with pytest.raises(ValueError, match="1 or -1"):
         beyond_noise({"mean": 0, "low": 0, "high": 1}, 0)

@@ -48,10 +48,11 @@ def paired_interval(a: Sequence[float], b: Sequence[float], confidence: float = 
 def beyond_noise(interval: dict[str, float], direction: int = 1) -> bool:
     """Whether a `paired_interval` lies wholly above 0 (direction 1) or below 0 (direction -1).
 
-    An interval of zero width (seeds that agree exactly) never counts: it measures no noise.
+    An interval of zero width (seeds whose differences agree exactly, up to float32 rounding: width <= 1e-6 of the
+    mean's size) never counts: it measures no noise.
     """
     if direction not in (1, -1):
         raise ValueError(f"direction must be 1 or -1, got {direction}")
-    if not interval["high"] > interval["low"]:
+    if not interval["high"] - interval["low"] > 1e-6 * max(1.0, abs(interval["mean"])):
         return False
     return interval["low"] > 0 if direction == 1 else interval["high"] < 0

@@ -4,6 +4,7 @@ from .corpus import TextCorpus, english_corpus
 from .data import IGNORE_INDEX, concat, pack_text, sft_tensors
 from .datasets_local import instruction_examples, load_records, load_texts
 from .evaluate import exact_match_accuracy, generate, mean_loss, perplexity, unigram_cross_entropy
+from .markov import MarkovSource
 from .models import TinyLMConfig, count_parameters, load_causal_lm, tiny_lm
 from .tasks import TASKS, Example, exact_match, extract_answer
 from .tasks import generate as generate_task
@@ -13,7 +14,7 @@ from .train import TrainConfig, TrainResult, train
 __all__ = [
     "TextCorpus", "english_corpus", "instruction_examples", "load_records", "load_texts", "IGNORE_INDEX", "concat", "pack_text", "sft_tensors",
     "exact_match_accuracy", "generate", "mean_loss", "perplexity", "unigram_cross_entropy",
-    "TinyLMConfig", "count_parameters", "load_causal_lm", "tiny_lm",
+    "MarkovSource", "TinyLMConfig", "count_parameters", "load_causal_lm", "tiny_lm",
     "TASKS", "Example", "exact_match", "extract_answer", "generate_task",
     "char_tokenizer", "load_tokenizer", "train_bpe", "TrainConfig", "TrainResult", "train",
 ]

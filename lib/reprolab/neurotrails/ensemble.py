@@ -1,0 +1,45 @@
+"""Ensemble predictions and the diversity of its members, from logits of shape (N, M, classes)."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+
+def ensemble_logits(logits: torch.Tensor, combine: str = "logits") -> torch.Tensor:
+    """(N, M, k) -> (N, k) log-scores of the ensemble: mean of the heads' logits (NeuroTrails' code) or the log of
+    the mean of their probabilities ('probs')."""
+    if combine == "logits":
+        return logits.mean(1)
+    if combine == "probs":
+        return torch.logsumexp(F.log_softmax(logits, -1), dim=1) - math.log(logits.shape[1])
+    raise ValueError(f"unknown combination {combine!r}; allowed: logits, probs")
+
+
+def scores(logits: torch.Tensor, labels: torch.Tensor, combine: str = "logits") -> dict[str, float]:
+    """Ensemble accuracy and NLL, mean member accuracy, ensemble gain and diversity for (N, M, k) logits.
+
+    disagreement: mean over ordered pairs i != j of the share of inputs where heads i and j predict differently
+    (the official script also averages the zero diagonal, i.e. (M - 1) / M of this: `disagreement_with_diagonal`);
+    kl: mean over ordered pairs of KL(p_i || p_j) in nats.
+    """
+    n, m, _ = logits.shape
+    ens = ensemble_logits(logits, combine)
+    member_acc = (logits.argmax(-1) == labels[:, None]).float().mean(0)  # (M,)
+    acc = float((ens.argmax(-1) == labels).float().mean())
+    out = {"accuracy": acc, "nll": float(F.cross_entropy(ens, labels)),  # log_softmax of normalised log-probs is a no-op
+           "member_accuracy": float(member_acc.mean()), "best_member_accuracy": float(member_acc.max()),
+           "gain": acc - float(member_acc.mean())}
+    if m > 1:
+        pred = logits.argmax(-1)  # (N, M)
+        differ = (pred[:, :, None] != pred[:, None, :]).float().mean(0)  # (M, M), zero diagonal
+        log_p = F.log_softmax(logits, -1)
+        kl = (log_p.exp()[:, :, None, :] * (log_p[:, :, None, :] - log_p[:, None, :, :])).sum(-1).mean(0)  # (M, M)
+        off = ~torch.eye(m, dtype=torch.bool)
+        out |= {"disagreement": float(differ[off].mean()), "disagreement_with_diagonal": float(differ.mean()),
+                "kl": float(kl[off].mean())}
+    else:
+        out |= {"disagreement": 0.0, "disagreement_with_diagonal": 0.0, "kl": 0.0}
+    return out
