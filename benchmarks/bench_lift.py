@@ -11,18 +11,11 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import time
 
 import torch
 
+from reprolab.core import time_call
 from reprolab.sparsity import MaskedAdamW, principal_mask
-
-
-def timed(fn, repeat: int = 1) -> tuple[float, object]:
-    start = time.perf_counter()
-    for _ in range(repeat):
-        out = fn()
-    return (time.perf_counter() - start) / repeat, out
 
 
 def main() -> None:
@@ -32,8 +25,8 @@ def main() -> None:
     shape = (4096, 11008) if args.mlp else (4096, 4096)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, torch threads {torch.get_num_threads()}; shape {shape}")
     w = torch.randn(*shape, generator=torch.Generator().manual_seed(0)) * 0.02
-    t_rand, m_rand = timed(lambda: principal_mask(w, 128, 128, svd="randomized"))
-    t_exact, m_exact = timed(lambda: principal_mask(w, 128, 128, svd="exact"))
+    t_rand, m_rand = time_call(lambda: principal_mask(w, 128, 128, svd="randomized"))
+    t_exact, m_exact = time_call(lambda: principal_mask(w, 128, 128, svd="exact"))
     agree = float((m_rand & m_exact).sum() / m_exact.sum())
     print(f"mask: exact SVD {t_exact:.1f} s, randomized {t_rand:.2f} s ({t_exact / t_rand:.0f}x); "
           f"{agree:.1%} of the selected entries agree (random weights: no spectral gap, the hardest case)")
@@ -42,8 +35,8 @@ def main() -> None:
     dense = torch.optim.AdamW([p_dense], lr=1e-4, betas=(0.9, 0.95), eps=1e-6, weight_decay=0.0)
     grad = torch.randn_like(w)
     p_sparse.grad, p_dense.grad = grad, grad.clone()
-    t_sparse, _ = timed(sparse.step, 10)
-    t_dense, _ = timed(dense.step, 10)
+    t_sparse, _ = time_call(sparse.step, 10)
+    t_dense, _ = time_call(dense.step, 10)
     dense_bytes = sum(v.numel() * v.element_size() for s in dense.state.values() for v in s.values() if v.ndim > 0)
     print(f"optimizer step: masked {t_sparse * 1e3:.1f} ms vs dense AdamW {t_dense * 1e3:.1f} ms "
           f"({t_dense / t_sparse:.1f}x); state {sparse.state_bytes() / 2**20:.1f} MiB vs {dense_bytes / 2**20:.1f} MiB")

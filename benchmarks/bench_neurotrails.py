@@ -7,19 +7,11 @@ from __future__ import annotations
 
 import os
 import platform
-import time
 
 import torch
 
+from reprolab.core import time_call
 from reprolab.neurotrails.models import MultiHeadResNet1d, ResNet1dConfig, unpack_heads
-
-
-def timed(fn, repeat: int) -> float:
-    fn()
-    start = time.perf_counter()
-    for _ in range(repeat):
-        fn()
-    return (time.perf_counter() - start) / repeat
 
 
 def main() -> None:
@@ -33,7 +25,7 @@ def main() -> None:
             packed = lambda: model(x).logits  # noqa: E731
             loop = lambda: _loop(model, heads, x)  # noqa: E731
             assert torch.allclose(packed(), loop(), atol=1e-4)
-            t_packed, t_loop = timed(packed, 20), timed(loop, 20)
+            t_packed, t_loop = time_call(packed, 20, warmup=True)[0], time_call(loop, 20, warmup=True)[0]
         print(f"M = {m}: packed heads {t_packed * 1e3:.1f} ms vs loop over heads {t_loop * 1e3:.1f} ms per batch of 256 "
               f"({t_loop / t_packed:.1f}x)")
 

@@ -14,19 +14,12 @@ import argparse
 import math
 import os
 import platform
-import time
 
 import torch
 
+from reprolab.core import time_call
 from reprolab.seft import EvolutionConfig, SparsityEvolution
 from reprolab.sparsity import keep_mask, sparsegpt_prune, wanda_score
-
-
-def timed(fn, repeat: int = 1) -> tuple[float, object]:
-    start = time.perf_counter()
-    for _ in range(repeat):
-        out = fn()
-    return (time.perf_counter() - start) / repeat, out
 
 
 def wanda_rows_loop(weight: torch.Tensor, sq_norm: torch.Tensor, sparsity: float) -> torch.Tensor:
@@ -67,8 +60,8 @@ def main() -> None:
     gen = torch.Generator().manual_seed(0)
     w = torch.randn(*shape, generator=gen) * 0.02
     sq_norm = torch.rand(shape[1], generator=gen) * 100
-    t_vec, mask = timed(lambda: keep_mask(wanda_score(w, sq_norm), 0.7), 3)
-    t_loop, mask_loop = timed(lambda: wanda_rows_loop(w, sq_norm, 0.7))
+    t_vec, mask = time_call(lambda: keep_mask(wanda_score(w, sq_norm), 0.7), 3)
+    t_loop, mask_loop = time_call(lambda: wanda_rows_loop(w, sq_norm, 0.7))
     assert torch.equal(mask.sum(1), mask_loop.sum(1))
     print(f"Wanda 70 %: vectorised {w.numel() / t_vec / 1e6:.0f} M weights/s ({t_vec * 1e3:.0f} ms) vs row loop "
           f"{w.numel() / t_loop / 1e6:.1f} M weights/s ({t_loop:.2f} s): {t_loop / t_vec:.0f}x; "
@@ -87,10 +80,10 @@ def main() -> None:
     reference.view(-1)[support0.view(-1)] = evo.reference["mlp"]
     new_grad = torch.randn(*shape, generator=gen) * 1e-3
     n = round(0.2 * evo.budget["mlp"])
-    t_update, _ = timed(lambda: evo.update(0, {"mlp": new_grad}))
+    t_update, _ = time_call(lambda: evo.update(0, {"mlp": new_grad}))
     target = evo.target_count["mlp"]
     assert int(evo.alive["mlp"].sum()) == target and int(evo.support["mlp"].sum()) == evo.budget["mlp"]
-    t_sort, (alive_s, support_s) = timed(lambda: update_with_sorts(weight0.clone(), alive0, support0, reference, new_grad,
+    t_sort, (alive_s, support_s) = time_call(lambda: update_with_sorts(weight0.clone(), alive0, support0, reference, new_grad,
                                                                   n, target))
     assert int(alive_s.sum()) == target and int(support_s.sum()) == evo.budget["mlp"]
     agree = float((support_s == evo.support["mlp"]).float().mean())
@@ -98,7 +91,7 @@ def main() -> None:
           f"full sorts {t_sort:.2f} s: {t_sort / t_update:.1f}x; supports agree on {agree:.4%} of entries")
     hessian = torch.randn(512, shape[1], generator=gen)
     hessian = hessian.T @ hessian
-    t_gpt, _ = timed(lambda: sparsegpt_prune(w, hessian, 0.7))
+    t_gpt, _ = time_call(lambda: sparsegpt_prune(w, hessian, 0.7))
     print(f"SparseGPT 70 % on the same matrix (block 128): {t_gpt:.1f} s ({w.numel() / t_gpt / 1e6:.1f} M weights/s)")
 
 

@@ -72,10 +72,8 @@ print(f"mnist1d: {len(data['x'])} train / {len(data['x_test'])} test signals of 
 # %%
 variants = nt.vision_variants(cfg)
 jobs = [(variants[v], cfg.seed + k) for k in range(cfg.n_seeds) for v in cfg.variants]
-reference = nt.MultiHeadResNet1d(nt.ResNet1dConfig(cfg.channels, cfg.blocks_per_stage), cfg.n_heads, cfg.blocks_in_head)
-weights, _ = reference.masked_weights()
-target = sum(p.numel() for p in reference.parameters()) - sum(w.numel() for w in weights.values()) * (1 - cfg.density)
-sweep_density = {b: nt.matching_density(cfg, b, int(target)) for b in cfg.sweep_blocks}  # equal non-zero budget
+target = nt.nonzero_budget(cfg, cfg.blocks_in_head, cfg.density)  # the main NeuroTrails net's non-zero budget
+sweep_density = {b: nt.matching_density(cfg, b, target) for b in cfg.sweep_blocks}
 extra = [(nt.Variant("neurotrails", cfg.n_heads, b, sweep_density[b]), cfg.seed + k)
          for k in range(cfg.n_seeds) for b in cfg.sweep_blocks if b != cfg.blocks_in_head]
 print("sweep densities at an equal non-zero budget:", {b: round(d, 3) for b, d in sweep_density.items()})

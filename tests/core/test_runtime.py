@@ -55,3 +55,15 @@ def test_versions():
     v = runtime.versions("torch", "no-such-package-xyz")
     assert v["torch"] == torch.__version__.split("+")[0] or v["torch"].startswith(torch.__version__[:4])
     assert v["no-such-package-xyz"] == "not installed" and "python" in v
+
+
+def test_time_call_returns_mean_seconds_and_the_last_result():
+    import pytest
+
+    from reprolab.core import time_call
+
+    calls = []
+    seconds, out = time_call(lambda: calls.append(1) or len(calls), repeat=3, warmup=True)
+    assert out == 4 and len(calls) == 4 and seconds >= 0
+    with pytest.raises(ValueError, match="at least 1"):
+        time_call(lambda: None, repeat=0)

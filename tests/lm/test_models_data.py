@@ -75,3 +75,15 @@ def test_concat_fills_attention_mask(tokenizer):
         lm.concat(a, b)  # block sizes differ
     both = lm.concat(a, a)
     assert both["attention_mask"].shape == both["input_ids"].shape == (4, 3)
+
+
+def test_add_lora_trains_the_rank_r_budget_on_every_linear_but_the_head():
+    examples = lm.generate_task("add", 8, 0)
+    tok = lm.char_tokenizer([e.text for e in examples])
+    model = lm.tiny_lm(lm.TinyLMConfig(d_model=32, n_layers=1, n_heads=2, d_ff=48, max_len=32), tok, seed=0)
+    linears = [m for n, m in model.named_modules() if isinstance(m, torch.nn.Linear) and "lm_head" not in n]
+    wrapped = lm.add_lora(model, 2)
+    trainable = sum(p.numel() for p in wrapped.parameters() if p.requires_grad)
+    assert trainable == sum((m.in_features + m.out_features) * 2 for m in linears)
+    with pytest.raises(ValueError, match="positive integer"):
+        lm.add_lora(model, 0)

@@ -95,3 +95,5 @@ def test_matching_density_hits_the_non_zero_budget():
     total = sum(p.numel() for p in model.parameters()) - sum(w.numel() for w in weights.values()) + dst.nonzeros()
     assert abs(total - 2000) < 20
     assert matching_density(cfg, 2, 10**9) == 1.0
+    from reprolab.neurotrails import nonzero_budget
+    assert matching_density(cfg, 2, nonzero_budget(cfg, 2, 0.3)) == pytest.approx(0.3, abs=1e-3)

@@ -5,12 +5,12 @@ from .paths import figures_dir, project_root, run_dir
 from .plotting import save_figure, use_style
 from .profiles import ProfileError, describe, parse_cli_value, resolve
 from .stats import beyond_noise, paired_interval, seed_summary, wilson_interval
-from .runtime import Runtime, Timer, seed_everything, select_device, set_threads, setup, versions
+from .runtime import Runtime, Timer, seed_everything, select_device, set_threads, setup, time_call, versions
 
 __all__ = [
     "Claim", "ClaimFailed", "ClaimTable", "comparison_table", "write_metrics",
     "figures_dir", "project_root", "run_dir", "save_figure", "use_style",
     "ProfileError", "describe", "parse_cli_value", "resolve",
     "beyond_noise", "paired_interval", "seed_summary", "wilson_interval",
-    "Runtime", "Timer", "seed_everything", "select_device", "set_threads", "setup", "versions",
+    "Runtime", "Timer", "seed_everything", "select_device", "set_threads", "setup", "time_call", "versions",
 ]

@@ -92,6 +92,18 @@ class Timer:
         self.seconds = time.perf_counter() - self._start
 
 
+def time_call(fn, repeat: int = 1, warmup: bool = False) -> tuple[float, object]:
+    """Mean wall time in seconds of `repeat` calls of `fn()` (after one untimed call if `warmup`), and the last result."""
+    if repeat < 1:
+        raise ValueError(f"repeat must be at least 1, got {repeat}")
+    if warmup:
+        fn()
+    start = time.perf_counter()
+    for _ in range(repeat):
+        out = fn()
+    return (time.perf_counter() - start) / repeat, out
+
+
 def versions(*packages: str) -> dict[str, str]:
     """Python, platform and installed versions of `packages` (`'not installed'` where absent)."""
     found = {"python": platform.python_version(), "platform": platform.platform(terse=True)}

@@ -3,11 +3,11 @@
 from . import plots
 from .config import PROFILES, LiftConfig
 from .experiment import (Domains, FinetuneResult, Scores, base_model, changed_fraction, finetune, finetune_all,
-                         generated_domains, instruction_examples, mask_spectra, score)
+                         generated_domains, mask_spectra, score)
 from .finetune import METHODS, SPARSE_METHODS, Prepared, SparseSpec, memory_bytes, prepare, sparse_masks, target_modules
 
 __all__ = [
     "plots", "PROFILES", "LiftConfig", "Domains", "FinetuneResult", "Scores", "base_model", "changed_fraction",
-    "finetune", "finetune_all", "generated_domains", "instruction_examples", "mask_spectra", "score",
+    "finetune", "finetune_all", "generated_domains", "mask_spectra", "score",
     "METHODS", "SPARSE_METHODS", "Prepared", "SparseSpec", "memory_bytes", "prepare", "sparse_masks", "target_modules",
 ]

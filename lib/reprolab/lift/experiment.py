@@ -8,7 +8,6 @@ import numpy as np
 import torch
 
 from .. import lm
-from ..lm.datasets_local import instruction_examples
 from ..lm.tasks import Example
 from .config import LiftConfig
 from .finetune import SparseSpec, memory_bytes, prepare, target_modules

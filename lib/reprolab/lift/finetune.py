@@ -9,12 +9,12 @@ matrices, so it trains exactly k parameters per matrix too; DoRA adds its m magn
 from __future__ import annotations
 
 import copy
-import warnings
 from dataclasses import dataclass
 from typing import Callable
 
 import torch
 
+from ..lm import add_lora
 from ..sparsity import MaskedAdamW, magnitude_mask, optimizer_state_bytes, principal_mask, target_modules
 
 METHODS = ("full", "lora", "dora", "lift", "lift_smallest", "magnitude")
@@ -67,14 +67,7 @@ def prepare(base: torch.nn.Module, method: str, lr: float, spec: SparseSpec, bet
         return Prepared(model, torch.optim.AdamW(params, lr=lr, betas=betas, eps=1e-6, weight_decay=0.0), None,
                         sum(p.numel() for p in params))
     if method in ("lora", "dora"):
-        from peft import LoraConfig, get_peft_model
-
-        names = sorted({n.rsplit(".", 1)[-1] for n in target_modules(model)})
-        config = LoraConfig(r=spec.budget_rank, lora_alpha=2 * spec.budget_rank, lora_dropout=0.0, target_modules=names,
-                            use_dora=method == "dora")
-        with warnings.catch_warnings():  # transformers deprecates an attribute peft still reads (harmless)
-            warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
-            model = get_peft_model(model, config)
+        model = add_lora(model, spec.budget_rank, dora=method == "dora")
         params = [p for p in model.parameters() if p.requires_grad]
         return Prepared(model, torch.optim.AdamW(params, lr=lr, betas=betas, eps=1e-6, weight_decay=0.0), None,
                         sum(p.numel() for p in params))

@@ -1,5 +1,6 @@
 """The small-LM toolkit shared by the LLM papers: tokenizers, corpus, tasks, models, training, evaluation."""
 
+from .adapters import add_lora
 from .corpus import TextCorpus, english_corpus
 from .data import IGNORE_INDEX, concat, pack_text, sft_tensors
 from .datasets_local import instruction_examples, load_records, load_texts
@@ -12,7 +13,7 @@ from .tokenizers import char_tokenizer, load_tokenizer, train_bpe
 from .train import TrainConfig, TrainResult, train
 
 __all__ = [
-    "TextCorpus", "english_corpus", "instruction_examples", "load_records", "load_texts", "IGNORE_INDEX", "concat", "pack_text", "sft_tensors",
+    "add_lora", "TextCorpus", "english_corpus", "instruction_examples", "load_records", "load_texts", "IGNORE_INDEX", "concat", "pack_text", "sft_tensors",
     "exact_match_accuracy", "generate", "mean_loss", "perplexity", "unigram_cross_entropy",
     "MarkovSource", "TinyLMConfig", "count_parameters", "load_causal_lm", "tiny_lm",
     "TASKS", "Example", "exact_match", "extract_answer", "generate_task",

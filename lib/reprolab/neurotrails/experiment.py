@@ -34,12 +34,23 @@ def vision_variants(cfg: NeuroTrailsConfig) -> dict[str, Variant]:
             "static_heads": Variant("static_heads", m, b, cfg.density, fix=True)}
 
 
-def matching_density(cfg: NeuroTrailsConfig, blocks_in_head: int, nonzero: int) -> float:
-    """The density at which a NeuroTrails net with `blocks_in_head` units per head has about `nonzero` parameters
-    that can be non-zero (norms and biases stay dense); capped at 1."""
+def _masked_and_dense(cfg: NeuroTrailsConfig, blocks_in_head: int) -> tuple[int, int]:
+    """(masked conv/linear weights, parameters that stay dense) of the M-head net with `blocks_in_head` units per head."""
     model = MultiHeadResNet1d(ResNet1dConfig(cfg.channels, cfg.blocks_per_stage), cfg.n_heads, blocks_in_head)
     masked = sum(w.numel() for w in model.masked_weights()[0].values())
-    dense = sum(p.numel() for p in model.parameters()) - masked
+    return masked, sum(p.numel() for p in model.parameters()) - masked
+
+
+def nonzero_budget(cfg: NeuroTrailsConfig, blocks_in_head: int, density: float) -> int:
+    """Parameters that can be non-zero in that net at `density` (norms and biases stay dense)."""
+    masked, dense = _masked_and_dense(cfg, blocks_in_head)
+    return round(dense + density * masked)
+
+
+def matching_density(cfg: NeuroTrailsConfig, blocks_in_head: int, nonzero: int) -> float:
+    """The density at which the net with `blocks_in_head` units per head has about `nonzero` parameters that can
+    be non-zero; capped at 1."""
+    masked, dense = _masked_and_dense(cfg, blocks_in_head)
     return min(1.0, max(1e-3, (nonzero - dense) / masked))
 
 

@@ -202,10 +202,6 @@ class SparsityEvolution:
             self._record(step, name, dropped=int(torch.count_nonzero(dropped)), grown=int(torch.count_nonzero(grown)),
                          reactivated=int(torch.count_nonzero(grown_pruned)))
 
-    def sparsity(self) -> float:
-        """Current fraction of zero-masked entries over all target matrices (from the alive masks)."""
-        return 1.0 - sum(int(a.sum()) for a in self.alive.values()) / sum(a.numel() for a in self.alive.values())
-
     def state_bytes(self) -> int:
         """What training the delta holds: optimizer moments, the support's int64 indices and theta_p on D."""
         return self.optimizer.state_bytes() + sum(r.numel() * r.element_size() for r in self.reference.values())

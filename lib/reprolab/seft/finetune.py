@@ -12,12 +12,12 @@ lora_dense            LoRA merged without re-pruning: the sparsity is lost (an u
 from __future__ import annotations
 
 import copy
-import warnings
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Mapping
 
 import torch
 
+from ..lm import add_lora
 from ..sparsity import MaskedAdamW, optimizer_state_bytes, prune_model, target_modules
 from .evolution import EvolutionConfig, SparsityEvolution
 
@@ -66,13 +66,7 @@ def prepare(pruned: torch.nn.Module, alive: Mapping[str, torch.Tensor], method: 
                 module.weight.grad.mul_(alive[name])
 
         return Prepared(method, model, optimizer, mask_gradients, sum(int(a.sum()) for a in alive.values()))
-    from peft import LoraConfig, get_peft_model
-
-    names = sorted({n.rsplit(".", 1)[-1] for n in target_modules(model)})
-    config = LoraConfig(r=evolution.budget_rank, lora_alpha=2 * evolution.budget_rank, lora_dropout=0.0, target_modules=names)
-    with warnings.catch_warnings():  # transformers deprecates an attribute peft still reads (harmless)
-        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
-        model = get_peft_model(model, config)
+    model = add_lora(model, evolution.budget_rank)
     params = [p for p in model.parameters() if p.requires_grad]
     return Prepared(method, model, torch.optim.AdamW(params, lr=lr, betas=betas, eps=1e-6, weight_decay=0.0), None,
                     sum(p.numel() for p in params))
