@@ -11,7 +11,7 @@ import platform
 import torch
 
 from reprolab.core import time_call
-from reprolab.neurotrails.models import MultiHeadResNet1d, ResNet1dConfig, unpack_heads
+from reprolab.neurotrails.models import MultiHeadResNet, ResNetConfig, unpack_heads
 
 
 def main() -> None:
@@ -19,7 +19,7 @@ def main() -> None:
     torch.manual_seed(0)
     x = torch.randn(256, 1, 40)
     for m in (3, 8):
-        model = MultiHeadResNet1d(ResNet1dConfig(), n_heads=m, blocks_in_head=4).eval()
+        model = MultiHeadResNet(ResNetConfig(), n_heads=m, blocks_in_head=4).eval()
         heads = unpack_heads(model)
         with torch.no_grad():
             packed = lambda: model(x).logits  # noqa: E731
@@ -30,7 +30,7 @@ def main() -> None:
               f"({t_loop / t_packed:.1f}x)")
 
 
-def _loop(model: MultiHeadResNet1d, heads: list[torch.nn.Module], x: torch.Tensor) -> torch.Tensor:
+def _loop(model: MultiHeadResNet, heads: list[torch.nn.Module], x: torch.Tensor) -> torch.Tensor:
     features = model.trunk(x)
     return torch.cat([h(features) for h in heads], 1)
 

@@ -72,6 +72,10 @@ def test_lr_schedule():
     from reprolab.lm.train import lr_factor
     assert lr_factor(0, cfg) == pytest.approx(0.1) and lr_factor(9, cfg) == 1.0
     assert lr_factor(99, cfg) == pytest.approx(0.1, abs=1e-3)
+    step = lm.TrainConfig(steps=100, warmup_steps=10, schedule="multistep", milestones=(0.5, 0.75))
+    assert [lr_factor(s, step) for s in (9, 49, 50, 74, 75, 99)] == pytest.approx([1, 1, 0.1, 0.1, 0.01, 0.01])
+    with pytest.raises(ValueError, match=r"milestones must lie in \(0, 1\)"):
+        lm.TrainConfig(schedule="multistep", milestones=(50,))
 
 
 def test_perplexity_of_uniform_model_is_vocab_size(tokenizer, data):

@@ -24,14 +24,15 @@ from ..core.runtime import DEVICE_CHOICES
 
 @dataclass
 class TrainConfig:
-    """Optimisation settings (AdamW, warm-up then cosine or constant learning rate)."""
+    """Optimisation settings (AdamW, warm-up then cosine, constant or step-wise learning rate)."""
 
     steps: int = 300  # optimizer steps
     batch_size: int = 16  # sequences per step (per process under accelerate launch)
     lr: float = 3e-3  # peak learning rate
     warmup_steps: int = 20  # linear warm-up from 0 to lr
-    schedule: Literal["cosine", "constant"] = "cosine"  # after warm-up
+    schedule: Literal["cosine", "constant", "multistep"] = "cosine"  # after warm-up
     min_lr_ratio: float = 0.1  # cosine floor as a fraction of lr
+    milestones: tuple[float, ...] = (0.25, 0.5, 0.75)  # multistep: shares of `steps` where the lr drops 10x
     weight_decay: float = 0.0  # AdamW decay on matrices (not on biases, norms)
     betas: tuple[float, float] = (0.9, 0.95)  # AdamW betas
     grad_clip: float | None = 1.0  # max global grad norm (None: no clipping)
@@ -44,12 +45,18 @@ class TrainConfig:
     device: Literal["auto", "cpu", "cuda"] = "auto"
     mixed_precision: Literal["no", "bf16", "fp16"] = "no"
     progress: bool = True  # tqdm progress bar
+    num_workers: int = 0  # DataLoader worker processes (datasets that decode files, e.g. images)
 
     def __post_init__(self) -> None:
         if self.steps < 1 or self.batch_size < 1:
             raise ValueError(f"steps and batch_size must be positive, got {self.steps}, {self.batch_size}")
         if self.lr <= 0 or not 0 <= self.min_lr_ratio <= 1:
             raise ValueError(f"need lr > 0 and 0 <= min_lr_ratio <= 1, got {self.lr}, {self.min_lr_ratio}")
+        if self.schedule not in ("cosine", "constant", "multistep"):
+            raise ValueError(f"unknown schedule {self.schedule!r}; allowed: cosine, constant, multistep")
+        if any(not 0 < m < 1 for m in self.milestones) or self.num_workers < 0:
+            raise ValueError(f"milestones must lie in (0, 1) and num_workers >= 0, got {self.milestones}, "
+                             f"{self.num_workers}")
         if self.device not in DEVICE_CHOICES:
             raise ValueError(f"unknown device {self.device!r}; allowed: {', '.join(DEVICE_CHOICES)}")
         if (self.checkpoint_every or self.resume) and not self.output_dir:
@@ -97,11 +104,14 @@ def param_groups(model: torch.nn.Module, weight_decay: float) -> list[dict[str, 
 
 
 def lr_factor(step: int, cfg: TrainConfig) -> float:
-    """Learning-rate multiplier at `step` (0-based): linear warm-up, then cosine to min_lr_ratio or flat."""
+    """Learning-rate multiplier at `step` (0-based): linear warm-up, then cosine to min_lr_ratio, flat, or 10x
+    lower after each milestone."""
     if step < cfg.warmup_steps:
         return (step + 1) / cfg.warmup_steps
     if cfg.schedule == "constant":
         return 1.0
+    if cfg.schedule == "multistep":
+        return 0.1 ** sum(step >= m * cfg.steps for m in cfg.milestones)
     progress = (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps)
     return cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
 
@@ -140,7 +150,8 @@ def train(
     if len(dataset) < cfg.batch_size:
         raise ValueError(f"{len(dataset)} training rows are fewer than batch_size={cfg.batch_size}")
     loader = DataLoader(dataset, batch_size=cfg.batch_size, shuffle=True, drop_last=True,
-                        generator=torch.Generator().manual_seed(cfg.seed))
+                        generator=torch.Generator().manual_seed(cfg.seed), num_workers=cfg.num_workers,
+                        persistent_workers=cfg.num_workers > 0)
     optimizer = optimizer or torch.optim.AdamW(param_groups(model, cfg.weight_decay), lr=cfg.lr, betas=cfg.betas)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, cfg))
     model, optimizer, loader, scheduler = accelerator.prepare(model, optimizer, loader, scheduler)

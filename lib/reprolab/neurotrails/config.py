@@ -5,12 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from .models import ResNetConfig, resnet_preset
+
 VARIANTS = ("single", "full_ensemble", "treenet", "neurotrails", "static_heads")
 
 
 @dataclass
 class NeuroTrailsConfig:
-    """Vision (mnist1d, 1-D ResNet) and language (tiny LLaMA on a Markov source) comparisons at M heads."""
+    """Vision (mnist1d and a 1-D ResNet, or an image folder and ResNet-18/50) and language (a LLaMA on a Markov
+    source or local text) comparisons at M heads."""
 
     seed: int = 0  # first seed (initialisation, masks, batch order); seeds seed .. seed + n_seeds - 1
     n_seeds: int = 2
@@ -20,12 +23,19 @@ class NeuroTrailsConfig:
     iid_noise: float = 0.06
     channels: tuple[int, ...] = (16, 32, 64)  # 1-D ResNet widths per stage
     blocks_per_stage: int = 2
+    arch: Literal["resnet1d", "resnet18", "resnet50"] = "resnet1d"  # resnet18/50: torchvision's 2-D layouts
+    image_root: str = ""  # for resnet18/50: an image folder with train/<class>/ and val/<class>/ (paper: ImageNet)
+    image_size: int = 224  # crop side in pixels for image folders
+    num_workers: int = 0  # data-loading processes (image decoding)
     n_heads: int = 3  # M
     blocks_in_head: int = 4  # b: units (stem + residual blocks) per head; the trunk keeps the rest
     density: float = 0.4  # NeuroTrails' live share of all conv/linear weights (ERK), about one dense model's count
     epochs: int = 8
     batch_size: int = 64
-    lr: float = 0.05  # SGD, Nesterov momentum 0.9 (paper: 0.1), warm-up then cosine
+    lr: float = 0.05  # SGD (paper: 0.1 on CIFAR, 0.256 on ImageNet), one warm-up epoch
+    momentum: float = 0.9
+    nesterov: bool = True
+    lr_schedule: Literal["cosine", "multistep"] = "cosine"  # multistep: 10x drops at 25/50/75 % (the paper's)
     weight_decay: float = 5e-4
     update_every: int = 0  # steps between topology updates (0: half an epoch; paper: 1000 of ~176k)
     drop_rate: float = 0.5  # cosine-annealed to 0.005 (paper)
@@ -48,10 +58,19 @@ class NeuroTrailsConfig:
     lm_lr: float = 3e-3
     lm_update_every: int = 20  # paper: 50
     device: Literal["auto", "cpu", "cuda"] = "auto"
+    mixed_precision: Literal["no", "bf16", "fp16"] = "no"  # autocast in training (paper: bf16 for LLaMA)
     threads: int | None = 2
 
     def __post_init__(self) -> None:
-        units = 1 + len(self.channels) * self.blocks_per_stage
+        if self.arch not in ("resnet1d", "resnet18", "resnet50"):
+            raise ValueError(f"unknown arch {self.arch!r}; allowed: resnet1d (mnist1d), resnet18, resnet50 (images)")
+        if (self.arch == "resnet1d") == bool(self.image_root):
+            raise ValueError("resnet18/resnet50 need image_root (an image folder) and resnet1d runs on mnist1d without "
+                             f"one; got arch={self.arch!r}, image_root={self.image_root!r}")
+        if self.lr_schedule not in ("cosine", "multistep") or self.mixed_precision not in ("no", "bf16", "fp16"):
+            raise ValueError(f"lr_schedule must be cosine or multistep and mixed_precision no, bf16 or fp16; got "
+                             f"{self.lr_schedule!r}, {self.mixed_precision!r}")
+        units = self.n_units
         bad = [v for v in (*self.variants, *self.lm_variants) if v not in VARIANTS]
         if bad:
             raise ValueError(f"unknown variants {bad}; allowed: {', '.join(VARIANTS)}")
@@ -69,9 +88,16 @@ class NeuroTrailsConfig:
         if min(self.n_seeds, self.lm_n_seeds, self.epochs, self.lm_steps) < 1:
             raise ValueError("n_seeds, lm_n_seeds, epochs and lm_steps must be positive")
 
+    def resnet(self, n_classes: int = 10) -> ResNetConfig:
+        """The vision network's shape for `n_classes` classes."""
+        if self.arch == "resnet1d":
+            return ResNetConfig(self.channels, self.blocks_per_stage, n_classes=n_classes)
+        return resnet_preset(self.arch, n_classes)
+
     @property
     def n_units(self) -> int:
-        return 1 + len(self.channels) * self.blocks_per_stage
+        """The stem plus every residual block of the vision network."""
+        return self.resnet().n_units
 
 
 PROFILES: dict[str, dict] = {
@@ -79,8 +105,12 @@ PROFILES: dict[str, dict] = {
     "cpu_long": {"n_seeds": 4, "n_samples": 6000, "channels": (32, 64, 128), "epochs": 20,
                  "sweep_blocks": (0, 1, 2, 3, 4, 5, 6, 7), "lm_n_seeds": 3, "lm_layers": 4, "lm_hidden": 64,
                  "lm_steps": 600, "lm_batch_size": 32, "lm_train_sequences": 2000},
-    "paper": {"n_seeds": 1, "lm_n_seeds": 1, "n_samples": 10000, "channels": (64, 128, 256), "epochs": 100, "density": 0.2,
-              "update_every": 1000, "lr": 0.1, "lm_layers": 24, "lm_hidden": 1024, "lm_blocks_in_head": 16,
+    # ResNet-50 on ImageNet (M = 3, b = 10 of 16 blocks, ERK density 0.3, 200 epochs, batch 256 per process, SGD
+    # 0.256 / 0.875 / 3.05e-5, 10x drops at 25/50/75 %, dT = 1000) and LLaMA-350M on a C4 shard; local paths
+    "paper": {"n_seeds": 1, "lm_n_seeds": 1, "arch": "resnet50", "image_root": "imagenet", "num_workers": 8,
+              "blocks_in_head": 10, "density": 0.3, "epochs": 200, "batch_size": 256, "lr": 0.256, "momentum": 0.875,
+              "nesterov": False, "weight_decay": 3.0517578125e-5, "lr_schedule": "multistep", "update_every": 1000,
+              "sweep_blocks": (), "mixed_precision": "bf16", "lm_layers": 24, "lm_hidden": 1024, "lm_blocks_in_head": 16,
               "lm_density": 0.9, "lm_text_path": "c4/en/c4-train.00000-of-01024.json", "lm_tokenizer": "t5-base",
               "lm_vocab": 32100, "lm_seq_len": 256, "lm_batch_size": 512, "lm_steps": 11111, "lm_update_every": 50, "lm_lr": 1.5e-3, "device": "cuda",
               "threads": None},

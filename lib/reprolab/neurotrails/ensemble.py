@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Iterable
 
 import torch
 import torch.nn.functional as F
@@ -23,7 +24,7 @@ def scores(logits: torch.Tensor, labels: torch.Tensor, combine: str = "logits") 
 
     disagreement: mean over ordered pairs i != j of the share of inputs where heads i and j predict differently
     (the official script also averages the zero diagonal, i.e. (M - 1) / M of this: `disagreement_with_diagonal`);
-    kl: mean over ordered pairs of KL(p_i || p_j) in nats.
+    kl: mean over ordered pairs of KL(p_i || p_j) in nats; member_nll: the heads' mean cross-entropy.
     """
     n, m, _ = logits.shape
     ens = ensemble_logits(logits, combine)
@@ -31,7 +32,8 @@ def scores(logits: torch.Tensor, labels: torch.Tensor, combine: str = "logits") 
     acc = float((ens.argmax(-1) == labels).float().mean())
     out = {"accuracy": acc, "nll": float(F.cross_entropy(ens, labels)),  # log_softmax of normalised log-probs is a no-op
            "member_accuracy": float(member_acc.mean()), "best_member_accuracy": float(member_acc.max()),
-           "gain": acc - float(member_acc.mean())}
+           "gain": acc - float(member_acc.mean()),
+           "member_nll": float(F.cross_entropy(logits.flatten(0, 1), labels.repeat_interleave(m)))}
     if m > 1:
         pred = logits.argmax(-1)  # (N, M)
         differ = (pred[:, :, None] != pred[:, None, :]).float().mean(0)  # (M, M), zero diagonal
@@ -42,4 +44,22 @@ def scores(logits: torch.Tensor, labels: torch.Tensor, combine: str = "logits") 
                 "kl": float(kl[off].mean())}
     else:
         out |= {"disagreement": 0.0, "disagreement_with_diagonal": 0.0, "kl": 0.0}
+    return out
+
+
+def batched_scores(batches: Iterable[tuple[torch.Tensor, torch.Tensor]], combine: str = "logits") -> dict[str, float]:
+    """`scores` over (logits (n, M, k), labels (n,)) batches without holding every logit at once: each score is a
+    mean over items, so batch values are averaged with weights n; the best member comes from pooled accuracies."""
+    totals: dict[str, float] = {}
+    hits, n = None, 0
+    for logits, labels in batches:
+        for key, value in scores(logits, labels, combine).items():
+            totals[key] = totals.get(key, 0.0) + value * len(labels)
+        batch_hits = (logits.argmax(-1) == labels[:, None]).sum(0)
+        hits = batch_hits if hits is None else hits + batch_hits
+        n += len(labels)
+    if n == 0:
+        raise ValueError("no batches to score")
+    out = {key: value / n for key, value in totals.items()}
+    out["best_member_accuracy"] = float(hits.max()) / n
     return out

@@ -1,4 +1,5 @@
-"""Notebook 08's experiments: each variant trained with paired seeds on mnist1d and on a Markov language source."""
+"""Notebook 08's experiments: each variant trained with paired seeds on mnist1d (or an image folder such as
+ImageNet) and on a Markov language source (or local text such as C4)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
+from torch.utils.data import DataLoader, Dataset
 
 from .. import lm
+from ..core.images import ImageFolder
+from ..lm.train import TensorDictDataset
 from ..sparsity import DSTConfig, DynamicSparsity
 from .config import NeuroTrailsConfig
-from .ensemble import scores
+from .ensemble import batched_scores
 from .lm_heads import MultiHeadCausalLM
-from .models import MultiHeadResNet1d, ResNet1dConfig
+from .models import MultiHeadResNet
 
 
 @dataclass
@@ -36,7 +40,7 @@ def vision_variants(cfg: NeuroTrailsConfig) -> dict[str, Variant]:
 
 def _masked_and_dense(cfg: NeuroTrailsConfig, blocks_in_head: int) -> tuple[int, int]:
     """(masked conv/linear weights, parameters that stay dense) of the M-head net with `blocks_in_head` units per head."""
-    model = MultiHeadResNet1d(ResNet1dConfig(cfg.channels, cfg.blocks_per_stage), cfg.n_heads, blocks_in_head)
+    model = MultiHeadResNet(cfg.resnet(), cfg.n_heads, blocks_in_head)
     masked = sum(w.numel() for w in model.masked_weights()[0].values())
     return masked, sum(p.numel() for p in model.parameters()) - masked
 
@@ -65,6 +69,36 @@ def mnist1d(n_samples: int, seed: int = 42, corr_noise: float = 0.25, iid_noise:
     return {"x": torch.tensor(data["x"], dtype=torch.float32)[:, None, :], "labels": torch.tensor(data["y"]).long(),
             "x_test": torch.tensor(data["x_test"], dtype=torch.float32)[:, None, :],
             "labels_test": torch.tensor(data["y_test"]).long()}
+
+
+def vision_data(cfg: NeuroTrailsConfig) -> dict:
+    """Train and test sets for `cfg`: mnist1d signals (generated offline) for the 1-D ResNet, or the image folder's
+    train/ and val/ splits (ImageNet layout; val uses train's class indices). Keys: train, test (Datasets of
+    {"x", "labels"} items), n_classes, description."""
+    if cfg.arch == "resnet1d":
+        d = mnist1d(cfg.n_samples, corr_noise=cfg.corr_noise, iid_noise=cfg.iid_noise)
+        train, test = TensorDictDataset({"x": d["x"], "labels": d["labels"]}), TensorDictDataset(
+            {"x": d["x_test"], "labels": d["labels_test"]})
+        return {"train": train, "test": test, "n_classes": 10, "description":
+                f"mnist1d: {len(train)} train / {len(test)} test signals of length {d['x'].shape[-1]}, 10 classes"}
+    root = Path(cfg.image_root)
+    missing = [str(root / split) for split in ("train", "val") if not (root / split).is_dir()]
+    if missing:
+        raise FileNotFoundError(f"image_root needs train/ and val/ class folders; missing: {', '.join(missing)}")
+    train = ImageFolder(root / "train", cfg.image_size, train=True)
+    test = ImageFolder(root / "val", cfg.image_size, train=False, classes=train.classes)
+    return {"train": train, "test": test, "n_classes": len(train.classes), "description":
+            f"{root.name}: {len(train)} train / {len(test)} val images, {len(train.classes)} classes, "
+            f"{cfg.image_size}px crops"}
+
+
+def evaluate_vision(model: torch.nn.Module, data: Dataset, batch_size: int = 512, num_workers: int = 0) -> dict[str, float]:
+    """`ensemble.scores` of `model` (eval mode, on its own device) over every item of `data`, batch by batch."""
+    device = next(model.parameters()).device
+    loader = DataLoader(data, batch_size=batch_size, num_workers=num_workers)
+    with torch.no_grad():
+        return batched_scores((model(batch["x"].to(device)).logits.float(), batch["labels"].to(device))
+                              for batch in loader)
 
 
 @dataclass
@@ -121,25 +155,30 @@ def _train(model, data, train_cfg, variant: Variant, dst_cfg: DSTConfig | None, 
     return result, dst, (all(checks) if dst is not None else None)
 
 
-def run_vision(cfg: NeuroTrailsConfig, data: dict[str, torch.Tensor], variant: Variant, seed: int) -> RunResult:
-    """Train one variant on mnist1d (SGD with Nesterov momentum, mean head cross-entropy) and score it on the test set."""
+def run_vision(cfg: NeuroTrailsConfig, data: dict, variant: Variant, seed: int,
+               log_dir: Path | None = None) -> RunResult:
+    """Train one variant on `vision_data(cfg)` (SGD, mean head cross-entropy) and score it on the test set.
+    log_dir: where the per-epoch history of this run is written as it trains (None: nowhere)."""
     torch.manual_seed(seed)
-    shape = ResNet1dConfig(cfg.channels, cfg.blocks_per_stage)
-    model = MultiHeadResNet1d(shape, variant.n_heads, variant.blocks_in_head)
-    train = {"x": data["x"], "labels": data["labels"]}
-    steps_per_epoch = len(train["x"]) // cfg.batch_size
+    model = MultiHeadResNet(cfg.resnet(data["n_classes"]), variant.n_heads, variant.blocks_in_head)
+    steps_per_epoch = len(data["train"]) // cfg.batch_size
+    if steps_per_epoch < 1:
+        raise ValueError(f"{len(data['train'])} training items are fewer than batch_size={cfg.batch_size}")
     steps = cfg.epochs * steps_per_epoch
+    output_dir = str(log_dir / f"{variant.name}-b{variant.blocks_in_head}-seed{seed}") if log_dir else None
     train_cfg = lm.TrainConfig(steps=steps, batch_size=cfg.batch_size, lr=cfg.lr, warmup_steps=steps_per_epoch,
-                               min_lr_ratio=0.0, grad_clip=None, seed=seed, device=cfg.device, progress=False,
-                               log_every=steps_per_epoch)
-    optimizer = torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=0.9, nesterov=True, weight_decay=cfg.weight_decay)
+                               schedule=cfg.lr_schedule, min_lr_ratio=0.0, grad_clip=None, seed=seed, device=cfg.device,
+                               progress=False, log_every=steps_per_epoch, num_workers=cfg.num_workers,
+                               mixed_precision=cfg.mixed_precision, output_dir=output_dir)
+    optimizer = torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum, nesterov=cfg.nesterov,
+                                weight_decay=cfg.weight_decay)
     dst_cfg = DSTConfig(variant.density or 1.0, "erk", cfg.update_every or max(1, steps_per_epoch // 2), cfg.drop_rate,
                         fix=variant.fix)
-    result, dst, exact = _train(model, train, train_cfg, variant, dst_cfg, model.masked_weights(), optimizer, seed)
+    result, dst, exact = _train(model, data["train"], train_cfg, variant, dst_cfg, model.masked_weights(), optimizer,
+                                seed)
     model = result.model.eval()
-    with torch.no_grad():
-        logits = torch.cat([model(x).logits for x in data["x_test"].split(512)])
-    return RunResult(variant.name, seed, variant.blocks_in_head, scores(logits, data["labels_test"]),
+    return RunResult(variant.name, seed, variant.blocks_in_head,
+                     evaluate_vision(model, data["test"], num_workers=cfg.num_workers),
                      sum(p.numel() for p in model.parameters()), nonzero_count(model, dst), result.seconds, exact,
                      sum(u["changed"] for u in dst.updates) if dst else 0, result.history)
 
@@ -167,7 +206,7 @@ def lm_variants(cfg: NeuroTrailsConfig) -> dict[str, Variant]:
 
 
 def run_language(cfg: NeuroTrailsConfig, train: dict, val: dict, variant: Variant, seed: int) -> RunResult:
-    """Train one variant on the Markov source (AdamW, warm-up + cosine) and score the ensemble's next-token loss."""
+    """Train one variant on `language_data(cfg)` (AdamW, warm-up + cosine) and score the ensemble's next-token loss."""
     from transformers import LlamaConfig
 
     config = LlamaConfig(vocab_size=cfg.lm_vocab, hidden_size=cfg.lm_hidden, intermediate_size=int(cfg.lm_hidden * 8 / 3),
@@ -176,21 +215,32 @@ def run_language(cfg: NeuroTrailsConfig, train: dict, val: dict, variant: Varian
                          max_position_embeddings=2 * cfg.lm_seq_len)
     model = MultiHeadCausalLM(config, variant.n_heads, variant.blocks_in_head, seed=seed)
     train_cfg = lm.TrainConfig(steps=cfg.lm_steps, batch_size=cfg.lm_batch_size, lr=cfg.lm_lr,
-                               warmup_steps=max(1, cfg.lm_steps // 10), seed=seed, device=cfg.device, progress=False)
+                               warmup_steps=max(1, cfg.lm_steps // 10), seed=seed, device=cfg.device, progress=False,
+                               mixed_precision=cfg.mixed_precision)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lm_lr, betas=(0.9, 0.95), weight_decay=0.0)
     dst_cfg = DSTConfig(variant.density or 1.0, "erk", cfg.lm_update_every, 0.5, fix=variant.fix)
     result, dst, exact = _train(model, train, train_cfg, variant, dst_cfg, model.masked_weights(), optimizer, seed)
     model = result.model.eval()
-    with torch.no_grad():
-        logits = torch.cat([model(x).logits for x in val["input_ids"].split(100)])  # (N, M, T, V)
-    targets = val["input_ids"][:, 1:]
-    flat = logits[:, :, :-1].permute(0, 2, 1, 3).reshape(-1, variant.n_heads, logits.shape[-1])  # (N T, M, V)
-    s = scores(flat, targets.reshape(-1))
-    s["ensemble_loss"] = s.pop("nll")
-    s["member_loss"] = float(torch.stack([torch.nn.functional.cross_entropy(flat[:, h], targets.reshape(-1))
-                                          for h in range(variant.n_heads)]).mean())
+    s = evaluate_language(model, val["input_ids"])
+    s["ensemble_loss"], s["member_loss"] = s.pop("nll"), s.pop("member_nll")
     return RunResult(variant.name, seed, variant.blocks_in_head, s, sum(p.numel() for p in model.parameters()),
                      nonzero_count(model, dst), result.seconds, exact, sum(u["changed"] for u in dst.updates) if dst else 0)
+
+
+def evaluate_language(model: torch.nn.Module, input_ids: torch.Tensor, batch_size: int = 32) -> dict[str, float]:
+    """`ensemble.scores` of the next-token predictions of a multi-head LM (eval mode, on its own device) over
+    (N, T) token blocks, every position but the last of each block; batch by batch, so that logits (b, M, T, V)
+    of one batch are the most held at once."""
+    device = next(model.parameters()).device
+
+    def batches():
+        for ids in input_ids.split(batch_size):
+            logits = model(ids.to(device)).logits.float()  # (b, M, T, V)
+            flat = logits[:, :, :-1].permute(0, 2, 1, 3).reshape(-1, logits.shape[1], logits.shape[-1])  # (b T, M, V)
+            yield flat, ids[:, 1:].reshape(-1).to(device)
+
+    with torch.no_grad():
+        return batched_scores(batches())
 
 
 def run_all(jobs, run, out_dir: Path | None = None, desc: str = "runs") -> list[RunResult]:

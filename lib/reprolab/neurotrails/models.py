@@ -1,7 +1,8 @@
 """Multi-head networks: a shared trunk and M heads, the heads packed into grouped layers so that one call runs all.
 
-Vision: a 1-D ResNet (stem + stages of residual blocks + pooling + linear) for mnist1d-like signals (B, 1, L). The
-last `blocks_in_head` of its units (units = the stem and every residual block) belong to each head; a head's layers
+Vision: a ResNet (stem + stages of residual blocks + pooling + linear), 1-D for mnist1d-like signals (B, 1, L) or
+2-D for images (B, 3, H, W), with basic or bottleneck blocks (ResNet-18/50 in `resnet_preset`). The last
+`blocks_in_head` of its units (units = the stem and every residual block) belong to each head; a head's layers
 are grouped convolutions with `groups = M` over M copies of the trunk's output, which computes exactly M independent
 heads (each independently initialised) in one call. `blocks_in_head = 0` shares everything but the classifier;
 `blocks_in_head = n_units` gives M fully independent networks (a deep ensemble). Output logits: (B, M, classes).
@@ -9,58 +10,126 @@ heads (each independently initialised) in one call. `blocks_in_head = 0` shares 
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-
 @dataclass
-class ResNet1dConfig:
-    """Shape of the 1-D ResNet (defaults: 3 stages x 2 blocks, widths 32/64/128, kernel 5)."""
+class ResNetConfig:
+    """Shape of the ResNet (defaults: the 1-D net of notebook 08, 3 stages x 2 basic blocks, widths 32/64/128).
+
+    channels: stage widths (bottleneck blocks: the inner width; their output is 4x). blocks_per_stage: one count for
+    every stage or one per stage. imagenet_stem: a 7-wide stride-2 convolution and a stride-2 max-pool (torchvision's
+    ResNet) instead of one stride-1 convolution; kernel: the stem's and blocks' width where the stem is plain.
+    """
 
     channels: tuple[int, ...] = (32, 64, 128)
-    blocks_per_stage: int = 2
+    blocks_per_stage: int | tuple[int, ...] = 2
     kernel: int = 5
     n_classes: int = 10
+    dims: int = 1  # 1: Conv1d on (B, C, L); 2: Conv2d on (B, C, H, W)
+    bottleneck: bool = False
+    in_channels: int = 1
+    imagenet_stem: bool = False
+
+    def __post_init__(self) -> None:
+        if self.dims not in (1, 2):
+            raise ValueError(f"dims must be 1 or 2, got {self.dims}")
+        if isinstance(self.blocks_per_stage, int):
+            self.blocks_per_stage = (self.blocks_per_stage,) * len(self.channels)
+        self.blocks_per_stage = tuple(self.blocks_per_stage)
+        if len(self.blocks_per_stage) != len(self.channels) or min(self.blocks_per_stage, default=0) < 1:
+            raise ValueError(f"blocks_per_stage needs one positive count per stage ({len(self.channels)} stages), "
+                             f"got {self.blocks_per_stage}")
 
     @property
     def n_units(self) -> int:
         """The stem plus every residual block: the positions where the trunk can end."""
-        return 1 + len(self.channels) * self.blocks_per_stage
+        return 1 + sum(self.blocks_per_stage)
+
+    @property
+    def expansion(self) -> int:
+        return 4 if self.bottleneck else 1
 
 
-class PackedBlock1d(nn.Module):
-    """A residual block (conv-BN-ReLU-conv-BN + shortcut) for `groups` independent networks at once."""
+def resnet_preset(name: str, n_classes: int = 1000) -> ResNetConfig:
+    """torchvision's ResNet-18 or ResNet-50 layout (v1.5: the stride on the 3x3 convolution) for RGB images."""
+    layouts = {"resnet18": ((2, 2, 2, 2), False), "resnet50": ((3, 4, 6, 3), True)}
+    if name not in layouts:
+        raise ValueError(f"unknown ResNet preset {name!r}; allowed: {', '.join(layouts)}")
+    blocks, bottleneck = layouts[name]
+    return ResNetConfig((64, 128, 256, 512), blocks, 3, n_classes, dims=2, bottleneck=bottleneck, in_channels=3,
+                        imagenet_stem=True)
 
-    def __init__(self, c_in: int, c_out: int, stride: int, kernel: int, groups: int) -> None:
+
+def _conv(dims: int, c_in: int, c_out: int, kernel: int, stride: int, groups: int) -> nn.Module:
+    """`groups` independent convolutions c_in -> c_out packed into one grouped convolution (no bias, 'same' padding)."""
+    cls = nn.Conv1d if dims == 1 else nn.Conv2d
+    return cls(groups * c_in, groups * c_out, kernel, stride, kernel // 2, groups=groups, bias=False)
+
+
+def _norm(dims: int, channels: int, groups: int) -> nn.Module:
+    return (nn.BatchNorm1d if dims == 1 else nn.BatchNorm2d)(groups * channels)
+
+
+class PackedBlock(nn.Module):
+    """A basic residual block (conv-BN-ReLU-conv-BN + shortcut) for `groups` independent networks at once."""
+
+    def __init__(self, c_in: int, c_out: int, stride: int, kernel: int, groups: int, dims: int = 1) -> None:
         super().__init__()
-        g = groups
-        self.conv1 = nn.Conv1d(g * c_in, g * c_out, kernel, stride, kernel // 2, groups=g, bias=False)
-        self.bn1 = nn.BatchNorm1d(g * c_out)
-        self.conv2 = nn.Conv1d(g * c_out, g * c_out, kernel, 1, kernel // 2, groups=g, bias=False)
-        self.bn2 = nn.BatchNorm1d(g * c_out)
-        self.shortcut = (nn.Sequential(nn.Conv1d(g * c_in, g * c_out, 1, stride, groups=g, bias=False),
-                                       nn.BatchNorm1d(g * c_out)) if stride != 1 or c_in != c_out else nn.Identity())
+        self.conv1 = _conv(dims, c_in, c_out, kernel, stride, groups)
+        self.bn1 = _norm(dims, c_out, groups)
+        self.conv2 = _conv(dims, c_out, c_out, kernel, 1, groups)
+        self.bn2 = _norm(dims, c_out, groups)
+        self.shortcut = (nn.Sequential(_conv(dims, c_in, c_out, 1, stride, groups), _norm(dims, c_out, groups))
+                         if stride != 1 or c_in != c_out else nn.Identity())
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = F.relu(self.bn1(self.conv1(x)))
         return F.relu(self.bn2(self.conv2(out)) + self.shortcut(x))
 
 
-class PackedStem1d(nn.Module):
-    def __init__(self, c_in: int, c_out: int, kernel: int, groups: int) -> None:
+class PackedBottleneck(nn.Module):
+    """A bottleneck block (1x1 down to `width`, kxk with the stride, 1x1 up to 4 width; BN after each) + shortcut."""
+
+    def __init__(self, c_in: int, width: int, stride: int, kernel: int, groups: int, dims: int = 2) -> None:
         super().__init__()
-        self.conv = nn.Conv1d(groups * c_in, groups * c_out, kernel, 1, kernel // 2, groups=groups, bias=False)
-        self.bn = nn.BatchNorm1d(groups * c_out)
+        c_out = 4 * width
+        self.conv1, self.bn1 = _conv(dims, c_in, width, 1, 1, groups), _norm(dims, width, groups)
+        self.conv2, self.bn2 = _conv(dims, width, width, kernel, stride, groups), _norm(dims, width, groups)
+        self.conv3, self.bn3 = _conv(dims, width, c_out, 1, 1, groups), _norm(dims, c_out, groups)
+        self.shortcut = (nn.Sequential(_conv(dims, c_in, c_out, 1, stride, groups), _norm(dims, c_out, groups))
+                         if stride != 1 or c_in != c_out else nn.Identity())
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.relu(self.bn(self.conv(x)))
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = F.relu(self.bn2(self.conv2(out)))
+        return F.relu(self.bn3(self.conv3(out)) + self.shortcut(x))
+
+
+class PackedStem(nn.Module):
+    """conv-BN-ReLU (plain: kernel k, stride 1; ImageNet: 7x7 stride 2, then a 3x3 stride-2 max-pool)."""
+
+    def __init__(self, cfg: ResNetConfig, groups: int) -> None:
+        super().__init__()
+        c_in, c_out = cfg.in_channels, cfg.channels[0]
+        if cfg.imagenet_stem:
+            cls = nn.Conv1d if cfg.dims == 1 else nn.Conv2d
+            self.conv = cls(groups * c_in, groups * c_out, 7, 2, 3, groups=groups, bias=False)
+            self.pool = (nn.MaxPool1d if cfg.dims == 1 else nn.MaxPool2d)(3, 2, 1)
+        else:
+            self.conv, self.pool = _conv(cfg.dims, c_in, c_out, cfg.kernel, 1, groups), nn.Identity()
+        self.bn = _norm(cfg.dims, c_out, groups)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.pool(F.relu(self.bn(self.conv(x))))
 
 
 class PackedClassifier(nn.Module):
-    """Global average pooling and one linear layer per group, as a grouped 1x1 convolution: (B, g c, L) -> (B, g, k)."""
+    """Global average pooling and one linear layer per group, as a grouped 1x1 convolution: (B, g c, ...) -> (B, g, k)."""
 
     def __init__(self, c_in: int, n_classes: int, groups: int) -> None:
         super().__init__()
@@ -68,18 +137,19 @@ class PackedClassifier(nn.Module):
         self.fc = nn.Conv1d(groups * c_in, groups * n_classes, 1, groups=groups)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc(x.mean(-1, keepdim=True)).view(x.shape[0], self.groups, -1)
+        return self.fc(x.flatten(2).mean(-1, keepdim=True)).view(x.shape[0], self.groups, -1)
 
 
-def _units(cfg: ResNet1dConfig, groups: int) -> list[tuple[nn.Module, int]]:
-    """Every unit of the network in order with its output width."""
-    units: list[tuple[nn.Module, int]] = [(PackedStem1d(1, cfg.channels[0], cfg.kernel, groups), cfg.channels[0])]
+def _units(cfg: ResNetConfig, groups: int) -> list[nn.Module]:
+    """Every unit of the network in order (the stem, then the residual blocks stage by stage)."""
+    units: list[nn.Module] = [PackedStem(cfg, groups)]
     c_in = cfg.channels[0]
-    for s, c in enumerate(cfg.channels):
-        for b in range(cfg.blocks_per_stage):
+    for s, (c, n_blocks) in enumerate(zip(cfg.channels, cfg.blocks_per_stage)):
+        for b in range(n_blocks):
             stride = 2 if s > 0 and b == 0 else 1
-            units.append((PackedBlock1d(c_in, c, stride, cfg.kernel, groups), c))
-            c_in = c
+            block = PackedBottleneck if cfg.bottleneck else PackedBlock
+            units.append(block(c_in, c, stride, cfg.kernel, groups, cfg.dims))
+            c_in = c * cfg.expansion
     return units
 
 
@@ -92,10 +162,10 @@ class ModelOutput:
     extra: dict = field(default_factory=dict)
 
 
-class MultiHeadResNet1d(nn.Module):
+class MultiHeadResNet(nn.Module):
     """Trunk (the first n_units - blocks_in_head units, shared) and M packed heads (the rest + a classifier)."""
 
-    def __init__(self, cfg: ResNet1dConfig, n_heads: int = 3, blocks_in_head: int = 4) -> None:
+    def __init__(self, cfg: ResNetConfig, n_heads: int = 3, blocks_in_head: int = 4) -> None:
         super().__init__()
         if n_heads < 1:
             raise ValueError(f"the number of heads M must be at least 1, got {n_heads}")
@@ -104,17 +174,16 @@ class MultiHeadResNet1d(nn.Module):
                              f"blocks), got {blocks_in_head}")
         self.cfg, self.n_heads, self.blocks_in_head = cfg, n_heads, blocks_in_head
         shared = cfg.n_units - blocks_in_head
-        self.trunk = nn.Sequential(*[u for u, _ in _units(cfg, 1)[:shared]])
-        head_units = _units(cfg, n_heads)[shared:]
-        self.heads = nn.Sequential(*[u for u, _ in head_units],
-                                   PackedClassifier(cfg.channels[-1], cfg.n_classes, n_heads))
+        self.trunk = nn.Sequential(*_units(cfg, 1)[:shared])
+        self.heads = nn.Sequential(*_units(cfg, n_heads)[shared:],
+                                   PackedClassifier(cfg.channels[-1] * cfg.expansion, cfg.n_classes, n_heads))
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> ModelOutput:
-        """x: (B, 1, L) or (B, L); labels: (B,). Heads see M copies of the trunk's features."""
-        if x.ndim == 2:
+        """x: (B, C, L) or (B, L) (1-D), (B, C, H, W) (2-D); labels: (B,). Heads see M copies of the trunk's features."""
+        if x.ndim == 2 and self.cfg.dims == 1:
             x = x[:, None, :]
         h = self.trunk(x)
-        logits = self.heads(h.repeat(1, self.n_heads, 1))  # (B, M, k)
+        logits = self.heads(h.repeat(1, self.n_heads, *[1] * (h.ndim - 2)))  # (B, M, k)
         loss = None
         if labels is not None:
             loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.repeat_interleave(self.n_heads))
@@ -132,20 +201,18 @@ class MultiHeadResNet1d(nn.Module):
 
 def _slice(module: nn.Module, h: int, g: int) -> nn.Module:
     """A copy of packed `module` holding only head h of its g groups (groups=1 convolutions, sliced norms)."""
-    import copy
-
     out = copy.deepcopy(module)
     for name, child in list(out.named_modules()):
-        if isinstance(child, nn.Conv1d):
+        if isinstance(child, nn.modules.conv._ConvNd):
             c_out = child.out_channels // g
-            new = nn.Conv1d(child.in_channels // g, c_out, child.kernel_size, child.stride, child.padding,
-                            bias=child.bias is not None)
+            new = type(child)(child.in_channels // g, c_out, child.kernel_size, child.stride, child.padding,
+                              bias=child.bias is not None)
             new.weight.data.copy_(child.weight.data[h * c_out:(h + 1) * c_out])
             if child.bias is not None:
                 new.bias.data.copy_(child.bias.data[h * c_out:(h + 1) * c_out])
-        elif isinstance(child, nn.BatchNorm1d):
+        elif isinstance(child, nn.modules.batchnorm._BatchNorm):
             c = child.num_features // g
-            new = nn.BatchNorm1d(c)
+            new = type(child)(c)
             for key in ("weight", "bias", "running_mean", "running_var"):
                 getattr(new, key).data.copy_(getattr(child, key).data[h * c:(h + 1) * c])
             new.train(child.training)
@@ -158,7 +225,7 @@ def _slice(module: nn.Module, h: int, g: int) -> nn.Module:
     return out
 
 
-def unpack_heads(model: MultiHeadResNet1d) -> list[nn.Module]:
-    """The M heads as separate ordinary modules (copies) mapping trunk features (B, c, L) to logits (B, 1, k):
+def unpack_heads(model: MultiHeadResNet) -> list[nn.Module]:
+    """The M heads as separate ordinary modules (copies) mapping trunk features (B, c, ...) to logits (B, 1, k):
     the loop-over-heads form of the same network, for checks and the benchmark."""
     return [_slice(model.heads, h, model.n_heads) for h in range(model.n_heads)]
