@@ -43,6 +43,8 @@ NOTEBOOKS: dict[str, Notebook] = {
     for nb in [
         Notebook("00", "tour", "Tour: a tiny LM on offline English and arithmetic", None,
                  "reprolab.tour:TourConfig", "reprolab.tour:PROFILES", 85.0),
+        Notebook("01", "layer_merge", "GPTailor: layer removal, selection and merging across finetunes", "2506.20480",
+                 "reprolab.layer_merge:LayerMergeConfig", "reprolab.layer_merge:PROFILES", 200.0),
         Notebook("02", "chain_of_experts", "Chain-of-Experts: iterative routing inside an MoE layer", "2506.18945",
                  "reprolab.chain_of_experts:CoEConfig", "reprolab.chain_of_experts:PROFILES", 165.0),
         Notebook("03", "alphadecay", "AlphaDecay: module-wise weight decay from heavy-tailed spectra", "2506.14562",

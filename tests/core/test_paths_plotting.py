@@ -38,3 +38,9 @@ def test_project_root_walks_up(tmp_path, monkeypatch):
     (tmp_path / "notebooks").mkdir()
     monkeypatch.chdir(tmp_path / "notebooks")
     assert paths.project_root() == tmp_path
+
+
+def test_cache_dir_is_shared_by_runs(project):
+    assert paths.cache_dir("01") == project / "runs" / "01" / "cache" and paths.cache_dir("01").is_dir()
+    with pytest.raises(ValueError, match="two digits"):
+        paths.cache_dir("1")

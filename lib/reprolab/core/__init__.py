@@ -1,7 +1,7 @@
 """Shared by every notebook, nothing paper-specific: run-time set-up, profiles, claims, plotting."""
 
 from .claims import Claim, ClaimFailed, ClaimTable, comparison_table, write_metrics
-from .paths import figures_dir, project_root, run_dir
+from .paths import cache_dir, figures_dir, project_root, run_dir
 from .plotting import save_figure, use_style
 from .profiles import ProfileError, describe, parse_cli_value, resolve
 from .stats import beyond_noise, paired_interval, seed_summary, wilson_interval
@@ -9,7 +9,7 @@ from .runtime import Runtime, Timer, seed_everything, select_device, set_threads
 
 __all__ = [
     "Claim", "ClaimFailed", "ClaimTable", "comparison_table", "write_metrics",
-    "figures_dir", "project_root", "run_dir", "save_figure", "use_style",
+    "cache_dir", "figures_dir", "project_root", "run_dir", "save_figure", "use_style",
     "ProfileError", "describe", "parse_cli_value", "resolve",
     "beyond_noise", "paired_interval", "seed_summary", "wilson_interval",
     "Runtime", "Timer", "seed_everything", "select_device", "set_threads", "setup", "time_call", "versions",

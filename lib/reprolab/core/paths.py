@@ -49,3 +49,11 @@ def run_dir(paper: str) -> Path:
         _RUN_DIRS[paper] = Path(env) if env else project_root() / "runs" / paper / stamp
     _RUN_DIRS[paper].mkdir(parents=True, exist_ok=True)
     return _RUN_DIRS[paper]
+
+
+def cache_dir(paper: str) -> Path:
+    """`runs/<paper>/cache/`: what later runs of the notebook may reuse (e.g. trained models keyed by their
+    settings), created if absent; delete it to start from scratch."""
+    folder = project_root() / "runs" / check_paper_id(paper) / "cache"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

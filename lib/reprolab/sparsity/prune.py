@@ -113,16 +113,22 @@ def sparsegpt_prune(weight: torch.Tensor, hessian: torch.Tensor, sparsity: float
     return w.to(weight.dtype), ~removed
 
 
-def decoder_layers(model: torch.nn.Module) -> torch.nn.ModuleList:
-    """The list of decoder blocks of an HF causal LM (LLaMA/Mistral/Qwen, GPT-2, OPT, GPT-NeoX layouts)."""
+def decoder_layers_path(model: torch.nn.Module) -> str:
+    """Where the decoder blocks of an HF causal LM live, e.g. 'model.layers' (LLaMA/Mistral/Qwen), 'transformer.h'
+    (GPT-2), 'model.decoder.layers' (OPT) or 'gpt_neox.layers'."""
     for path in ("model.layers", "transformer.h", "model.decoder.layers", "gpt_neox.layers"):
         obj = model
         for part in path.split("."):
             obj = getattr(obj, part, None)
         if isinstance(obj, torch.nn.ModuleList):
-            return obj
+            return path
     raise ValueError(f"cannot find the decoder layers of {type(model).__name__}; "
                      "supported layouts: model.layers, transformer.h, model.decoder.layers, gpt_neox.layers")
+
+
+def decoder_layers(model: torch.nn.Module) -> torch.nn.ModuleList:
+    """The list of decoder blocks of an HF causal LM (see `decoder_layers_path`)."""
+    return model.get_submodule(decoder_layers_path(model))
 
 
 class _StopForward(Exception):

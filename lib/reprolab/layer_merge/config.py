@@ -1,0 +1,95 @@
+"""Parameters of notebook 01 (GPTailor: layer removal, selection and merging across finetunes) and its profiles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from .skills import SKILLS
+
+
+@dataclass
+class LayerMergeConfig:
+    """A base LM and K finetunes (trained here, or local HF checkpoints), searched plans at r removed layers."""
+
+    seed: int = 0  # first search seed; seeds seed .. seed + n_seeds - 1 (the model family always uses seed 0)
+    n_seeds: int = 3
+    # the model family: trained here unless base_path is given
+    base_path: str = ""  # local HF causal LM (paper: Llama-2-13b-hf)
+    candidate_paths: tuple[str, ...] = ()  # its finetunes (paper: WizardLM-13B, WizardMath-13B, code-alpaca-13B)
+    calibration_paths: tuple[str, ...] = ()  # JSON-lines multiple-choice tasks to search on (paper: MMLU val, WSC train)
+    test_paths: tuple[str, ...] = ()  # JSON-lines multiple-choice tasks to report (paper: its benchmark suite)
+    d_model: int = 48
+    n_layers: int = 8
+    n_heads: int = 4
+    d_ff: int = 128
+    block_size: int = 32  # characters per training sequence
+    corpus_chars: int = 60_000  # offline English text in pre-training
+    pretrain_steps: int = 450
+    pretrain_lr: float = 3e-3
+    finetune_steps: int = 180
+    finetune_lr: float = 2e-3  # loss on the answers only
+    replay: float = 0.2  # share of pre-training data in each finetune's mixture
+    pretrain_items: int = 300  # items per generated skill in pre-training (few: the base is weak at the skills)
+    finetune_items: int = 3000  # items of its skill in each finetune
+    batch_size: int = 32
+    finetune_skills: tuple[str, ...] = ("coref", "arith", "vartrack")  # one finetune each: chat, math, code
+    calibration_tasks: tuple[str, ...] = ("coref", "facts")  # the search's objectives (paper: WSC and MMLU)
+    n_calibration: int = 150  # items per task to search on (the largest budget)
+    n_test: int = 300  # held-out items per task to report
+    # the search
+    remove_fraction: float = 0.25  # share of parameters to remove, rounded to whole layers
+    n_trials: int = 36  # evaluations per search (every budget counts)
+    min_budget: int = 16  # lowest Hyperband fidelity: items per task 17 / 50 / 150 at eta 3 (paper: 111 / 333 / 1000)
+    eta: int = 3
+    initial_weights: tuple[float, ...] = (0.5,)  # lambda grid of the initial design (paper: 0.3 ... 1.0)
+    n_heuristics: int = 2  # removal heuristics in the initial design (paper: 3)
+    smac_challengers: int = 1000  # points the acquisition function scores per suggestion (SMAC default: 10000)
+    alternative_trials: int = 36  # Optuna TPE trials per seed (0: skip the alternative optimizer)
+    alternative_seeds: int = 1
+    laco_m: int = 2  # layers folded per LaCo collapse
+    run_laco: bool = True  # LaCo copies the model once per candidate position (off for 13B models)
+    removal_search_max: int = 5000  # run the exhaustive removal search only up to this many removal sets
+    merge_cache: int = 256  # merged layers kept for reuse (each is one layer's size)
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    threads: int | None = 2
+
+    def __post_init__(self) -> None:
+        bad = [s for s in self.finetune_skills if s not in SKILLS]
+        if bad:
+            raise ValueError(f"unknown skills {bad}; allowed: {', '.join(SKILLS)}")
+        if bool(self.base_path) != bool(self.candidate_paths):
+            raise ValueError("base_path and candidate_paths go together (a local base and its local finetunes)")
+        if self.base_path and not (self.calibration_paths and self.test_paths):
+            raise ValueError("local models need calibration_paths and test_paths (JSON-lines multiple-choice tasks to "
+                             "search on and to report; different tasks or splits)")
+        bad = [t for t in self.calibration_tasks if t not in SKILLS]
+        if bad or not self.calibration_tasks:
+            raise ValueError(f"calibration_tasks must be a non-empty subset of {', '.join(SKILLS)}, got {self.calibration_tasks}")
+        if not 0 < self.remove_fraction < 1:
+            raise ValueError(f"remove_fraction must be in (0, 1), got {self.remove_fraction}")
+        if not 1 <= self.min_budget <= self.n_calibration or self.eta < 2:
+            raise ValueError(f"need 1 <= min_budget <= n_calibration and eta >= 2, got {self.min_budget}, "
+                             f"{self.n_calibration}, {self.eta}")
+        if min(self.n_seeds, self.n_trials, self.pretrain_steps, self.finetune_steps) < 1:
+            raise ValueError("n_seeds, n_trials, pretrain_steps and finetune_steps must be positive")
+        if any(not 0 <= w <= 1 for w in self.initial_weights) or not self.initial_weights:
+            raise ValueError(f"initial_weights must be a non-empty list in [0, 1], got {self.initial_weights}")
+
+
+PROFILES: dict[str, dict] = {
+    "default": {},  # about 3.5 minutes on 2 CPU cores
+    "cpu_long": {"n_seeds": 5, "d_model": 64, "d_ff": 192, "n_layers": 12, "pretrain_steps": 1500,
+                 "finetune_steps": 400, "corpus_chars": 150_000, "n_calibration": 450, "min_budget": 50, "n_test": 1000,
+                 "n_trials": 150, "alternative_trials": 150, "alternative_seeds": 5, "n_heuristics": 3,
+                 "smac_challengers": 10000},
+    # Llama-2-13B and the paper's three finetunes from local copies; 10 of 40 layers removed; SMAC with 500 trials
+    # at 111 / 333 / 1000 examples per task; the official initial design's lambda grid
+    "paper": {"n_seeds": 1, "base_path": "Llama-2-13b-hf",
+              "candidate_paths": ("WizardLM-13B-V1.2", "WizardMath-13B-V1.0", "llama-2-13b-code-alpaca"),
+              "calibration_paths": ("mmlu_validation.jsonl", "wsc_train.jsonl"),
+              "test_paths": ("mmlu_test.jsonl", "wsc_validation.jsonl", "piqa_validation.jsonl", "boolq_validation.jsonl"),
+              "n_calibration": 1000, "min_budget": 100, "run_laco": False, "merge_cache": 8, "n_trials": 500, "alternative_trials": 0, "n_heuristics": 3,
+              "initial_weights": (0.3, 0.5, 0.6, 0.7, 0.8, 1.0), "smac_challengers": 10000, "device": "cuda",
+              "threads": None},
+}

@@ -1,0 +1,249 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: reprolab
+#     language: python
+#     name: reprolab
+# ---
+
+# %% [markdown]
+# # 01 · GPTailor: pruning an LLM by cutting layers and stitching them from finetunes (arXiv:2506.20480)
+#
+# Su et al. compress a model family instead of one model. Given a base LLM and K finetunes of it (chat,
+# math, code), a zero-order search decides which layers to **remove**, and for each kept layer whether to
+# take it from the base, from one finetune, or to **merge** several finetunes' layers by task arithmetic
+# with a searched weight λ. No training follows. With Llama-2-13B and three finetunes, removing 10 of 40
+# layers (about 25 % of the parameters) keeps 97.3 % of the reference score, against 90.4 % for ShortGPT.
+#
+# **This notebook** implements the method on real Hugging Face models (`reprolab.layer_merge`: JSON plans,
+# an assembler that shares the models' modules across evaluations, SMAC with Hyperband and ParEGO as in the
+# official code, Optuna's TPE as an alternative, ShortGPT, last-layer removal, LaCo and merge baselines).
+# By default the family is small and built here: a tiny LLaMA pre-trained on offline English text with a
+# little of four generated skills, then three finetunes, one per skill (chat ↔ `coref`, math ↔ `arith`,
+# code ↔ `vartrack`); `facts` is knowledge from pre-training only. The `paper` profile loads Llama-2-13B and
+# its finetunes from local copies.
+
+# %% tags=["hide-input"]
+import math
+
+import numpy as np
+import pandas as pd
+import torch
+
+from transformers.utils import logging as hf_logging
+
+import reprolab.layer_merge as lmg
+from reprolab.core import (ClaimTable, beyond_noise, cache_dir, comparison_table, paired_interval, resolve, run_dir,
+                           save_figure, setup, use_style, versions)
+
+use_style()
+hf_logging.disable_progress_bar()  # no bars for writing and loading model shards
+print(versions("torch", "transformers", "smac", "optuna", "peft"))
+
+# %% tags=["parameters"]
+profile = "default"  # one of: default, cpu_long, paper (paper: local copies of Llama-2-13B and its finetunes)
+seed = 0  # first search seed
+n_seeds = None  # searches with the paper's optimizer (None: the profile's value)
+n_trials = None  # evaluations per search
+remove_fraction = None  # share of parameters to remove, in whole layers
+device = None  # auto, cpu or cuda
+
+# %%
+cfg = resolve(lmg.LayerMergeConfig, lmg.PROFILES, profile, seed=seed, n_seeds=n_seeds, n_trials=n_trials,
+              remove_fraction=remove_fraction, device=device)
+rt = setup(cfg.seed, cfg.device, cfg.threads)
+print(cfg)
+out = run_dir("01")
+
+# %% [markdown]
+# ## The model family
+# Trained once and cached in `runs/01/cache/` (a rerun with the same settings loads it). Each model is
+# scored on every task's held-out test items (multiple choice by log-likelihood, as lm-eval's `acc`;
+# chance: 10 % for `arith` and `vartrack`, 50 % for `coref`, 12.5 % for `facts`) and on held-out English
+# perplexity.
+
+# %%
+family = lmg.build_family(cfg, cache_dir("01"))
+print("training seconds:", {k: round(v, 1) for k, v in family.seconds.items()})
+dense = pd.DataFrame([lmg.evaluate_model(family, m, n) for n, m in [("base", family.base), *zip(family.names,
+                                                                                              family.candidates)]])
+reference = dense["average"].mean()  # the original models' mean average score: 100 % retention
+dense.set_index("model").round(3)
+
+# %% [markdown]
+# ## Baselines at the same budget
+# `r` whole layers go, about `remove_fraction` of all parameters (embeddings and head included).
+# ShortGPT removes the layers of lowest Block Influence on calibration text; "last layers" the top ones;
+# LaCo folds consecutive layers into one (best-first); "ShortGPT + merge" merges all finetunes by task
+# arithmetic at λ = 0.5 (the base's weight is 1 − 3λ = −0.5) in the layers ShortGPT keeps, a fixed plan
+# without search; "removal search" tries every removal set on the base (the paper's LR-only space,
+# exhaustively, on the calibration tasks). The full-depth merge is a reference without removal.
+
+# %%
+models = lmg.PlanModels(family.base, family.candidates, cfg.merge_cache)
+r = lmg.n_remove_for(family, cfg.remove_fraction)
+calib_text = lmg.calibration_ids(family)
+evaluator = lmg.PlanEvaluator(lambda plan, budget: lmg.skill_accuracy(models.model(plan), family.tokenizer,
+                                                                      family.calibration, budget),
+                              cache_dir("01") / f"evaluations-{lmg.evaluation_key(cfg)}.jsonl")
+K, L = len(family.candidates), family.n_layers
+shortgpt = lmg.shortgpt_plan(family.base, calib_text, r)
+plans = {"ShortGPT": shortgpt, "last layers": lmg.last_layers_plan(L, r),
+         "ShortGPT + merge": lmg.merged_plan(L, K, 0.5, shortgpt.removed), "merge, no removal": lmg.merged_plan(L, K, 0.5)}
+if math.comb(L, r) <= cfg.removal_search_max:  # C(40, 10) is 8.5e8: not at the paper's scale
+    removal = lmg.enumerate_removals(lmg.SearchSpace(L, K, r, select=False), evaluator, cfg.min_budget, cfg.n_calibration)
+    plans["removal search"] = removal.plan
+rows = [lmg.evaluate_model(family, models.model(p), name, models.parameter_count(p)) for name, p in plans.items()]
+if cfg.run_laco:
+    laco_model, laco_log = lmg.laco(family.base, calib_text, r, cfg.laco_m)
+    rows.append(lmg.evaluate_model(family, laco_model, "LaCo"))
+baselines = pd.DataFrame(rows)
+print(f"removing r = {r} of {L} layers: {1 - models.parameter_count(shortgpt) / models.parameter_count(lmg.MergePlan.identity(L)):.1%} "
+      f"of the parameters; ShortGPT removes {shortgpt.removed}"
+      + (f", removal search {plans['removal search'].removed}" if "removal search" in plans else "")
+      + (f", LaCo folds {laco_log}" if cfg.run_laco else ""))
+baselines.set_index("model").round(3)
+
+# %% [markdown]
+# ## The search
+# The official search space and optimizer: SMAC's random-forest Bayesian optimisation with Hyperband over
+# the number of calibration items per task (17 / 50 / 150, η = 3) and ParEGO over one objective per
+# calibration task (`coref` and `facts`, the analogues of the paper's WSC and MMLU; the search never sees
+# `arith` or `vartrack`, nor any test item), starting from the official initial design (heuristic removal
+# sets, each with the base alone and every subset of finetunes at λ = 0.5). The alternative is Optuna's
+# multi-objective TPE at the full budget from the same start. The pick is the plan with the best mean
+# calibration accuracy at the full budget (the paper does not state its rule). Every evaluation is
+# logged under `runs/01/cache/`, keyed by the family and calibration settings; a rerun replays the log.
+#
+# Where we differ from the official code: removal indices pick among the remaining layers (no rejected
+# duplicates); the candidate bits and λ of removed layers stay in the space as inert dimensions (the
+# official space deactivates them); the inert per-layer output scales are left out; the heuristic
+# removal orders are drawn with NumPy, not Python's `random`; there is no replay of the released
+# configurations with the official base-index quirk.
+
+# %%
+space = lmg.SearchSpace(L, K, r)
+start = lmg.initial_design(space, cfg.initial_weights, cfg.n_heuristics)
+searches = [("GPTailor (SMAC)", s, lmg.search_smac(space, evaluator, cfg.n_trials, cfg.min_budget, cfg.n_calibration,
+                                                     seed=s, eta=cfg.eta, initial=start, output_dir=out,
+                                                     challengers=cfg.smac_challengers))
+            for s in range(cfg.seed, cfg.seed + cfg.n_seeds)]
+searches += [("GPTailor (Optuna TPE)", s, lmg.search_optuna(space, evaluator, cfg.alternative_trials, cfg.n_calibration,
+                                                            seed=s, initial=start))
+             for s in range(cfg.seed, cfg.seed + cfg.alternative_seeds) if cfg.alternative_trials]
+searched = pd.DataFrame([{**lmg.evaluate_model(family, models.model(res.plan), name, models.parameter_count(res.plan)),
+                          "seed": s, "calibration": res.calibration, "trials": len(res.trials),
+                          "search_seconds": res.seconds, "plan": " | ".join(res.plan.describe())}
+                         for name, s, res in searches])
+print(f"{len(searches)} searches, {len(start)} initial points each; evaluations computed: {evaluator.computed}")
+searched.drop(columns="plan").round(3)
+
+# %%
+best = max((res for name, _, res in searches if "SMAC" in name), key=lambda res: res.calibration)
+fig = lmg.plots.plot_plan(best.plan, family.names, "the best SMAC plan (by calibration)")
+save_figure("01", "plan", fig)
+searched[["model", "seed", "plan"]]
+
+# %%
+results = pd.concat([dense, baselines, searched], ignore_index=True)
+results["retention"] = results["average"] / reference
+fig = lmg.plots.plot_scores(results, reference)
+save_figure("01", "scores", fig)
+summary = results.groupby("model", sort=False)[["average", "retention", "parameter_share", "perplexity"]].agg(
+    ["mean", "std"]).round(3)
+summary
+
+# %% [markdown]
+# ## A plan is a file; the model it builds is an ordinary HF model
+# The plan round-trips through JSON, and `apply` builds a model with renumbered layers that
+# `save_pretrained` writes and `from_pretrained` reads back with the same outputs as the shared-module
+# model the search evaluated.
+
+# %%
+plan_path = out / "best_plan.json"
+best.plan.save(plan_path)
+reloaded_plan = lmg.MergePlan.load(plan_path)
+exported = lmg.apply(reloaded_plan, family.base, family.candidates)
+exported.save_pretrained(out / "compressed")
+from reprolab.lm import load_causal_lm  # noqa: E402
+
+reloaded = load_causal_lm(out / "compressed")
+probe = calib_text[:8]
+with torch.no_grad():
+    logits = [m(input_ids=probe, use_cache=False).logits for m in (models.model(best.plan), exported, reloaded)]
+round_trip = reloaded_plan == best.plan and all(torch.equal(logits[0], x) for x in logits[1:])
+print(f"JSON plan identical: {reloaded_plan == best.plan}; layers {reloaded.config.num_hidden_layers} of {L}; "
+      f"outputs identical (search view, apply, from_pretrained): {round_trip}")
+
+# %% [markdown]
+# ## Paper vs this run
+# The paper's numbers are averages over its benchmark suite for Llama-2 families; ours are four generated
+# tasks on a 0.2 M-parameter family. Retention above is relative to the mean of the original models; the
+# paper's 100 % is one dense model (labelled a code variant in a third-party note), so the table also gives
+# retention against the dense base and against the best dense model.
+
+# %%
+mean_ret = results.groupby("model", sort=False)["retention"].mean()
+average = results.groupby("model", sort=False)["average"].mean()
+ret = lambda m: (f"{mean_ret[m]:.1%} (vs base {average[m] / dense['average'].iloc[0]:.1%}, vs best dense "  # noqa: E731
+                 f"{average[m] / dense['average'].max():.1%})" if m in mean_ret else "not run")
+comparison_table([
+    {"quantity": "GPTailor retention at ~25 % of parameters removed", "paper": "97.3 % (13B), 92.2 % (7B, 27 %)",
+     "this run": f"{ret('GPTailor (SMAC)')}, SMAC, {cfg.n_seeds} seeds"},
+    {"quantity": "ShortGPT retention", "paper": "90.4 % (13B), 80.3 % (7B)", "this run": ret("ShortGPT")},
+    {"quantity": "removal-only search (LR-only) vs ShortGPT", "paper": "44.83 vs 42.24 (7B averages)",
+     "this run": f"{ret('removal search')} vs {mean_ret['ShortGPT']:.1%}"},
+    {"quantity": "LaCo", "paper": "below ShortGPT (table not readable here)", "this run": ret("LaCo")},
+    {"quantity": "parameters removed", "paper": "24.6 % (10 of 40 layers)",
+     "this run": f"{1 - results.set_index('model').loc['ShortGPT', 'parameter_share']:.1%} ({r} of {L} layers)"},
+])
+
+# %% [markdown]
+# ## Claims
+# Claim 3 is a property of the implementation and is asserted. Claims 1 and 2 compare the searched
+# models (over search seeds; the family is trained once, with seed 0) with fixed models: reported with
+# their verdicts (the 95 % interval over seeds must exclude 0; one seed never counts). The intervals hold
+# the search's seed noise only, not that of the test items (±1.3 points on the average) or of training
+# the family. Claim 1b is ours: the paper does not compare with a fixed merge at the baselines' removal set.
+
+# %%
+claims = ClaimTable("01")
+gpt = searched[searched["model"] == "GPTailor (SMAC)"].sort_values("seed")
+retention = gpt["average"] / reference
+
+
+def versus(names):
+    """The interval over search seeds of GPTailor's retention minus the best of `names`' (fixed models)."""
+    rows = baselines[baselines["model"].isin(names)]
+    top = rows.loc[rows["average"].idxmax()]
+    return top["model"], paired_interval(retention, [top["average"] / reference] * len(retention))
+
+
+paper_baselines = ["ShortGPT", "LaCo", "removal search", "last layers"]
+top_a, vs_a = versus(paper_baselines)
+claims.add("1a", "the searched model retains at least the baselines' share of the original models' average score "
+           "at the same parameter budget (the paper's ShortGPT, LaCo and removal-only search, and last-layer removal)",
+           f"95% interval over search seeds of GPTailor's retention minus the best of them ({top_a}) above 0",
+           beyond_noise(vs_a, 1), {"retention": mean_ret.to_dict(), "vs_best": vs_a, "best": top_a})
+top_b, vs_b = versus(["ShortGPT + merge"])
+claims.add("1b", "the search also beats a fixed plan: all finetunes merged (lambda = 0.5) in the layers ShortGPT keeps",
+           "95% interval over search seeds of GPTailor's retention minus that plan's above 0",
+           beyond_noise(vs_b, 1), {"vs_fixed_merge": vs_b})
+best_single = dense[dense["model"] != "base"]["average"].max()
+vs_single = paired_interval(gpt["average"], [best_single] * len(gpt))
+claims.add("2", "the searched model beats every single finetune on the average over tasks",
+           "95% interval over search seeds of GPTailor's average minus the best finetune's above 0",
+           beyond_noise(vs_single, 1), {"vs_best_finetune": vs_single, "best_finetune": best_single})
+claims.add("3", "a plan round-trips through JSON and save_pretrained / from_pretrained with identical outputs",
+           "plan equal after JSON; logits of the search's model, apply() and the reloaded model bit-identical",
+           bool(round_trip), {"layers": int(reloaded.config.num_hidden_layers)}, asserted=True);
+
+# %%
+# NBVAL_CHECK_OUTPUT
+claims.finish({"results": results.drop(columns="plan", errors="ignore").to_dict("records"),
+               "plans": {f"{n} seed {s}": res.plan.to_json() for n, s, res in searches}, "r": r}, cfg)
