@@ -75,7 +75,8 @@ class PlanModels:
         for i, c in enumerate(candidates):
             if type(c) is not type(base) or not _same_shapes(c, base):
                 raise ValueError(f"candidate {i} ({type(c).__name__}) does not have the base's architecture and "
-                                 "tensor shapes; candidates must be finetunes of the base")
+                                 "tensor shapes; candidates must be finetunes of the base (a finetune with an added "
+                                 "token needs its embeddings aligned to the base's vocabulary first)")
         self.base, self.candidates = base.eval(), [c.eval() for c in candidates]
         self.n_layers, self.path = len(decoder_layers(base)), decoder_layers_path(base)
         self.ends = end_modules(base)
