@@ -28,7 +28,7 @@ class LiftConfig:
     n_target_train: int = 2000
     n_eval: int = 120  # target problems and source fact questions scored by exact match
     methods: tuple[str, ...] = ("full", "lora", "dora", "lift", "magnitude")
-    steps: int = 240  # fine-tuning optimizer steps (same for every method)
+    steps: int = 200  # fine-tuning optimizer steps (same for every method)
     batch_size: int = 32
     lr_full: float = 3e-4  # full fine-tuning (paper: 5e-5 at 7B)
     lr_adapter: float = 3e-3  # LoRA, DoRA and the sparse methods (paper: 2e-4 at 7B)
