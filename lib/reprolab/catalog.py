@@ -54,7 +54,7 @@ NOTEBOOKS: dict[str, Notebook] = {
         Notebook("06", "seft", "SEFT: repairing pruned LLMs with an evolving sparse topology", "2505.24037",
                  "reprolab.seft:SeftConfig", "reprolab.seft:PROFILES", 195.0),
         Notebook("08", "neurotrails", "NeuroTrails: sparse multi-head ensembles with evolving topology", "2505.17909",
-                 "reprolab.neurotrails:NeuroTrailsConfig", "reprolab.neurotrails:PROFILES", 215.0),
+                 "reprolab.neurotrails:NeuroTrailsConfig", "reprolab.neurotrails:PROFILES", 220.0),
         Notebook("09", "holographic_energy_loss", "Holographic shooting strings: light-quark energy loss in EMD plasmas",
                  "2504.04979", "reprolab.holography:HoloConfig", "reprolab.holography:PROFILES", 40.0),
         Notebook("10", "desi_bao", "DESI DR1 vs DR2 BAO: per-bin Omega_m, w0waCDM with relaxed priors, q0", "2504.04417",
