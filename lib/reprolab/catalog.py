@@ -50,7 +50,7 @@ NOTEBOOKS: dict[str, Notebook] = {
         Notebook("03", "alphadecay", "AlphaDecay: module-wise weight decay from heavy-tailed spectra", "2506.14562",
                  "reprolab.alphadecay:AlphaDecayConfig", "reprolab.alphadecay:PROFILES", 130.0),
         Notebook("04", "calliper_mobility", "Into the Unknown: CaLLiPer location embeddings for next-location prediction",
-                 "2506.14070", "reprolab.mobility:CaLLiPerConfig", "reprolab.mobility:PROFILES", 200.0),
+                 "2506.14070", "reprolab.mobility:CaLLiPerConfig", "reprolab.mobility:PROFILES", 180.0),
         Notebook("05", "lift", "LIFT: sparse fine-tuning of principal weights", "2506.00772",
                  "reprolab.lift:LiftConfig", "reprolab.lift:PROFILES", 215.0),
         Notebook("06", "seft", "SEFT: repairing pruned LLMs with an evolving sparse topology", "2505.24037",

@@ -264,7 +264,7 @@ def test_training_beats_chance_and_logs_each_epoch(data, tmp_path):
 
 
 def test_config_errors_name_what_is_allowed():
-    with pytest.raises(ValueError, match="allowed: vanilla"):
+    with pytest.raises(ValueError, match="allowed: none, vanilla"):
         mb.CaLLiPerConfig(methods=("vanilla", "ctle"))
     with pytest.raises(ValueError, match="min_lambda"):
         mb.CaLLiPerConfig(min_lambda=1.0, max_lambda=0.5)
@@ -279,3 +279,30 @@ def test_corpus_mask_hides_held_out_coordinates(city, data):
     hidden = set(data.venue_of_id[new])
     assert set(pois.loc[~keep, "poi_id"]) >= hidden
     assert keep.sum() >= len(pois) - 2 * len(hidden)
+
+
+def test_predictor_reads_the_history():
+    """Each day: a random place at 9:00 and again at 10:00, another at 15:00 and 16:00. The 10:00 and 16:00
+    targets repeat the last step, which only the history reveals; the model must learn to copy it."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for user in range(16):
+        for day in range(40):
+            for hour in (9, 15):
+                place = int(rng.integers(0, 30))
+                rows += [(user, place, hour, day), (user, place, hour + 1, day)]
+    start = pd.Timestamp("2025-01-01")
+    table = pd.DataFrame({"user_id": [r[0] for r in rows], "location_id": [r[1] for r in rows],
+                          "lon": [r[1] * 0.001 for r in rows], "lat": 0.0, "category": "x",
+                          "timestamp": [start + pd.Timedelta(days=r[3], hours=r[2]) for r in rows]})
+    data = mb.preprocess(mb.validate_checkins(table), min_location_visits=0, min_user_records=0, max_history=6)
+    cfg = mb.PredictorConfig(dim=16, layers=1, heads=2, ffn=32, max_epochs=20, warmup_epochs=1, lr=5e-3,
+                             batch_size=64)
+    torch.manual_seed(0)
+    model = mb.NextLocationModel(mb.IDEmbedding(data.n_locations, 16), data.n_locations, data.n_users, cfg)
+    mb.train_predictor(model, data, cfg, seed=0)
+    test = data.splits["test"]
+    repeat = np.isin(data.records.hour[test.end], (10, 16))
+    result = mb.evaluate(model, data, test, {"repeat": repeat, "fresh": ~repeat})
+    assert result["repeat"]["acc@1"] > 0.8
+    assert result["fresh"]["acc@1"] < 0.2

@@ -8,8 +8,8 @@ from .city import CATEGORIES, MobilityModel, make_city, simulate_checkins
 from .config import METHODS, PROFILES, CaLLiPerConfig
 from .experiment import LABELS, SETTINGS, Prepared, build_model, corpus_mask, prepare, pretrain_calliper, run_all, test_masks
 from .metrics import rank_metrics, rank_metrics_loop, target_ranks
-from .predictor import (CoordinateEmbedding, IDEmbedding, NextLocationModel, PredictorConfig, StaticEmbedding, evaluate,
-                        train_predictor)
+from .predictor import (CoordinateEmbedding, IDEmbedding, NextLocationModel, NoLocation, PredictorConfig, StaticEmbedding,
+                        evaluate, train_predictor)
 from .sequences import MobilityData, inductive_split, make_batch, preprocess, touches
 from .tables import DataError, poi_text, read_checkins, read_pois, read_tsmc, validate_checkins, validate_pois
 
@@ -19,7 +19,7 @@ __all__ = [
     "embed_locations", "info_nce", "pretrain", "text_location_similarity", "CATEGORIES", "MobilityModel", "make_city",
     "simulate_checkins", "METHODS", "PROFILES", "CaLLiPerConfig", "LABELS", "SETTINGS", "Prepared", "build_model",
     "corpus_mask", "prepare", "pretrain_calliper", "run_all", "test_masks", "rank_metrics", "rank_metrics_loop",
-    "target_ranks", "CoordinateEmbedding", "IDEmbedding", "NextLocationModel", "PredictorConfig", "StaticEmbedding",
+    "target_ranks", "CoordinateEmbedding", "IDEmbedding", "NextLocationModel", "NoLocation", "PredictorConfig", "StaticEmbedding",
     "evaluate", "train_predictor", "MobilityData", "inductive_split", "make_batch", "preprocess", "touches",
     "DataError", "poi_text", "read_checkins", "read_pois", "read_tsmc", "validate_checkins", "validate_pois",
 ]

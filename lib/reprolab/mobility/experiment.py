@@ -22,13 +22,13 @@ from .baselines import rule_metrics, skipgram_embeddings
 from .calliper import Pretrained, TextEncoder, pretrain
 from .city import make_city, simulate_checkins
 from .config import CaLLiPerConfig
-from .predictor import (CoordinateEmbedding, IDEmbedding, NextLocationModel, StaticEmbedding, evaluate,
+from .predictor import (CoordinateEmbedding, IDEmbedding, NextLocationModel, NoLocation, StaticEmbedding, evaluate,
                         train_predictor)
 from .sequences import MobilityData, inductive_split, preprocess, touches
 from .tables import read_checkins, read_pois, read_tsmc
 
 SETTINGS = ("conventional", "inductive")
-LABELS = {"vanilla": "ID embedding (vanilla)", "skipgram": "skip-gram", "calliper": "CaLLiPer (frozen)",
+LABELS = {"none": "no location input", "vanilla": "ID embedding (vanilla)", "skipgram": "skip-gram", "calliper": "CaLLiPer (frozen)",
           "calliper_finetune": "CaLLiPer (fine-tuned)", "persistent": "persistent forecast",
           "most frequent": "user's most frequent", "markov": "first-order Markov"}
 
@@ -92,7 +92,9 @@ def build_model(method: str, data: MobilityData, cfg: CaLLiPerConfig, seed: int,
                 ) -> NextLocationModel:
     """The predictor with the method's location embedding, initialised with `seed`."""
     torch.manual_seed(seed)
-    if method == "vanilla":
+    if method == "none":
+        embedding = NoLocation(cfg.dim)
+    elif method == "vanilla":
         embedding = IDEmbedding(data.n_locations, cfg.dim)
     elif method == "skipgram":
         embedding = StaticEmbedding(skipgram_embeddings(data.sentences("train"), data.n_locations, cfg.dim,

@@ -8,6 +8,7 @@ locations, so no method can name a location it never saw as a target.
 Location embeddings (all map (B, L) ids and (B, L, 2) lon/lat to (B, L, d)):
 * `IDEmbedding`: one learned vector per location id (the paper's "vanilla").
 * `StaticEmbedding`: a frozen pre-trained matrix (skip-gram and the other trajectory baselines).
+* `NoLocation`: zeros, the control that measures how much any location input matters.
 * `CoordinateEmbedding`: a CaLLiPer location encoder on the coordinates, frozen (paper) or fine-tuned. The
   official code leaves the frozen encoder's Dropout(0.5) active while the predictor trains
   (``dropout_in_training``), and so do we by default.
@@ -39,6 +40,17 @@ class IDEmbedding(nn.Module):
 
     def forward(self, loc: torch.Tensor, lonlat: torch.Tensor) -> torch.Tensor:
         return self.table(loc)
+
+
+class NoLocation(nn.Module):
+    """Zeros (B, L, d): the control without any location input (time, position and user only)."""
+
+    def __init__(self, dim: int) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, loc: torch.Tensor, lonlat: torch.Tensor) -> torch.Tensor:
+        return torch.zeros(*loc.shape, self.dim, device=loc.device)
 
 
 class StaticEmbedding(nn.Module):
