@@ -150,9 +150,17 @@ baseline_share = {q: float(np.mean(np.sqrt(((grid[:, None] - prep.pois.loc[prep.
                                              .to_numpy()[None]) ** 2).sum(-1)).min(1) <= 0.01)) for q in queries}
 pd.DataFrame({"top 1 % cells within 0.01 deg of such a POI": semantic, "all cells (chance)": baseline_share}).round(3)
 
+# %% [markdown]
+# The same encoder compares places with places: the similarity of every grid cell to the most visited place of
+# the check-ins (interactive map; the text-to-place map of "office" is saved to the run folder).
+
 # %%
 # NBVAL_IGNORE_OUTPUT
-mb.maps.similarity_map(lon, lat, similarity[queries[0]], queries[0])
+top = prep.checkins[prep.checkins["location_id"] == prep.checkins["location_id"].mode().iloc[0]].iloc[0]
+place_similarity = mb.location_similarity(model.location, top[["lon", "lat"]].to_numpy(float), grid)
+mb.maps.similarity_map(lon, lat, similarity[queries[0]], queries[0]).save(out / "office_similarity_map.html")
+mb.maps.similarity_map(lon, lat, place_similarity.reshape(len(lat), len(lon)), f"{top['category']} at "
+                       f"{top['lat']:.4f}, {top['lon']:.4f}")
 
 # %% [markdown]
 # ## The inductive split

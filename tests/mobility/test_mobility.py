@@ -306,3 +306,10 @@ def test_predictor_reads_the_history():
     result = mb.evaluate(model, data, test, {"repeat": repeat, "fresh": ~repeat})
     assert result["repeat"]["acc@1"] > 0.8
     assert result["fresh"]["acc@1"] < 0.2
+
+
+def test_location_similarity_is_one_at_the_query():
+    torch.manual_seed(0)
+    enc = mb.LocationEncoder(mb.EncoderConfig(frequency_num=4, hidden=16, dim=8))
+    sim = mb.location_similarity(enc, np.array([0.01, 0.02]), np.array([[0.01, 0.02], [0.5, -0.3]]))
+    assert sim.shape == (2,) and sim[0] == pytest.approx(1.0, abs=1e-6) and sim[1] < 1.0

@@ -257,6 +257,13 @@ def text_location_similarity(model: CaLLiPer, text_encoder: TextEncoder, query: 
     return F.cosine_similarity(loc, text, dim=-1).numpy()
 
 
+def location_similarity(encoder: LocationEncoder, query: np.ndarray, lonlat: np.ndarray) -> np.ndarray:
+    """Cosine similarity between the embedding of one place `query` (2,) lon/lat degrees and those of `lonlat`
+    (n, 2): (n,)."""
+    emb = torch.from_numpy(embed_locations(encoder, np.vstack([query, lonlat])))
+    return F.cosine_similarity(emb[1:], emb[:1], dim=-1).numpy()
+
+
 def config_dict(encoder: EncoderConfig, train: PretrainConfig) -> dict:
     """Both configs as one flat dict (for cache keys and metrics)."""
     return {**asdict(encoder), **{f"pretrain_{k}": v for k, v in asdict(train).items()}}
