@@ -118,7 +118,7 @@ for label in ("harmful", "benign"):
 
 # %%
 texts = [i.prompt() + " " + r for i, r in data.train.items] + [i.prompt() for t in data.tests.values() for i in t]
-blocked = [t for t in texts if any(term in t.lower() for term in aa.BLOCKLIST)]
+blocked = [t for t in texts if aa.blocked(t)]
 kept_executable = [aa.executable(i) for i, _ in data.train.items if i.label != "harmful"]
 print(f"{len(texts)} texts, {len(blocked)} contain a blocklisted term; "
       f"{sum(kept_executable)} of {len(kept_executable)} kept benign and third-party instructions execute")
@@ -192,7 +192,8 @@ comparison_table([
 # %%
 claims = ClaimTable("07")
 claims.add("1", "every synthesized benign instruction is executable in the sandbox",
-           "each kept benign and third-party instruction re-runs without a schema or tool error and covers its chain",
+           "each kept benign and third-party instruction re-runs in a fresh sandbox without a schema or tool error "
+           "and covers its chain",
            all(kept_executable), {"kept": len(kept_executable), "executable": sum(kept_executable),
                                   "filtered_out": data.train.counts["not executable"]}, asserted=True)
 refusal = differences[(held, "harmful_refusal")]

@@ -313,3 +313,15 @@ def test_location_similarity_is_one_at_the_query():
     enc = mb.LocationEncoder(mb.EncoderConfig(frequency_num=4, hidden=16, dim=8))
     sim = mb.location_similarity(enc, np.array([0.01, 0.02]), np.array([[0.01, 0.02], [0.5, -0.3]]))
     assert sim.shape == (2,) and sim[0] == pytest.approx(1.0, abs=1e-6) and sim[1] < 1.0
+
+
+def test_checkins_must_be_grouped_by_user_with_integer_ids(tmp_path):
+    path = tmp_path / "c.csv"
+    table = _checkins()
+    table.iloc[[0, 1, 2]].assign(user_id=[2, 2, 1], timestamp=["2025-01-06 09:00", "2025-01-06 18:00",
+                                                               "2025-01-05 08:00"]).to_csv(path, index=False)
+    with pytest.raises(mb.DataError, match="user_id decreases"):
+        mb.read_checkins(path)
+    table.assign(location_id=["a", "b", "a"]).to_csv(path, index=False)
+    with pytest.raises(mb.DataError, match="integer ids"):
+        mb.read_checkins(path)

@@ -5,13 +5,13 @@ from .experiment import PROFILES, VARIANTS, AgentAlignConfig, Data, examples, pr
 from .harness import evaluate, grade, parse_calls
 from .sandbox import INSTANCES, TOOLS, Tool, ToolCallError, World, call_tool
 from .synthesis import (BLOCKLIST, HARM_LEXICON, Instruction, OpenAICompatibleBackend, Synthesis, TemplateBackend,
-                        executable, response, synthesize)
+                        blocked, executable, response, synthesize)
 from . import paper
 from .taxonomy import CAPABILITIES, HARM_CATEGORIES
 
 __all__ = [
     "paper", "BUILTIN_CHAINS", "BehaviorChain", "load_chains", "PROFILES", "VARIANTS", "AgentAlignConfig", "Data", "examples",
     "prepare", "run_all", "split_chains", "evaluate", "grade", "parse_calls", "INSTANCES", "TOOLS", "Tool",
-    "ToolCallError", "World", "call_tool", "BLOCKLIST", "HARM_LEXICON", "Instruction", "OpenAICompatibleBackend",
+    "ToolCallError", "World", "call_tool", "BLOCKLIST", "blocked", "HARM_LEXICON", "Instruction", "OpenAICompatibleBackend",
     "Synthesis", "TemplateBackend", "executable", "response", "synthesize", "CAPABILITIES", "HARM_CATEGORIES",
 ]

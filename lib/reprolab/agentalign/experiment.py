@@ -105,8 +105,10 @@ def prepare(cfg: AgentAlignConfig) -> Data:
     held_out = synthesize(test_chains, backend, cfg.n_per_chain, cfg.seed + 1000, ratio=(0.5, 0.5, 0.0))
     seen = synthesize(train_chains, backend, max(1, cfg.n_per_chain // 2), cfg.seed + 2000, instances=first,
                       ratio=(0.5, 0.5, 0.0))
+    trained = {i.text for i, _ in train.items}
+    fresh = [i for i, _ in seen.items if i.text not in trained]  # new instructions only
     unseen = {name for names in INSTANCES.values() for name in names[1:]}
-    return Data(train, {"held-out chains": [i for i, _ in held_out.items], "training chains": [i for i, _ in seen.items]},
+    return Data(train, {"held-out chains": [i for i, _ in held_out.items], "training chains": fresh},
                 train_chains, test_chains, unseen)
 
 
@@ -125,10 +127,12 @@ def run_all(cfg: AgentAlignConfig, data: Data, out: Path) -> list[dict]:
     texts = [i.prompt() + " " + r for i, r in data.train.items] + [i.prompt() for _, i in tests]
     tokenizer = lm.load_tokenizer(cfg.model_path) if cfg.model_path else lm.train_bpe(texts, cfg.vocab_size)
     prompts = [i.prompt() for _, i in tests]
-    longest = max(len(ids) for ids in tokenizer([e.text for e in examples(data.train.items, "agentalign")])["input_ids"])
-    if longest + 1 > cfg.max_len:
-        raise ValueError(f"the longest training pair has {longest} tokens; max_len={cfg.max_len} must exceed it")
-    block = min(cfg.max_len, 8 * ((longest + 8) // 8))  # pad to what the data needs, not to max_len
+    pairs = examples(data.train.items, "agentalign")
+    encode = lambda texts: tokenizer(texts, add_special_tokens=False)["input_ids"]  # noqa: E731 (as sft_tensors)
+    longest = max(len(p) + len(c) + 1 for p, c in zip(encode([e.prompt for e in pairs]), encode([e.completion for e in pairs])))
+    if longest > cfg.max_len:
+        raise ValueError(f"the longest training pair has {longest} tokens with EOS; max_len={cfg.max_len} is shorter")
+    block = min(cfg.max_len, 8 * ((longest + 7) // 8))  # pad to what the data needs, not to max_len
     rows = []
     for seed in range(cfg.seed, cfg.seed + cfg.n_seeds):
         for variant in VARIANTS:

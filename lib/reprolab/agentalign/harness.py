@@ -25,9 +25,10 @@ def parse_calls(text: str) -> tuple[list[tuple[str, dict]], int]:
     """(tool, arguments) of every well-formed CALL line, and the count of malformed CALL lines."""
     calls, bad = [], 0
     for line in text.splitlines():
+        line = line.strip()
         if not line.startswith("CALL"):
             continue
-        match = CALL.match(line.strip())
+        match = CALL.match(line)
         try:
             calls.append((match.group(1), json.loads(match.group(2))))
         except (AttributeError, json.JSONDecodeError):

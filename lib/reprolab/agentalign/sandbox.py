@@ -87,7 +87,8 @@ _COMMANDS = {"pwd": "/sandbox", "whoami": "agent", "date": "2025-01-06", "ls": "
 
 
 def _command(world: World, args: dict) -> dict:
-    command = args["command"].split()[0]
+    words = args["command"].split()
+    command = words[0] if words else ""
     if command not in _COMMANDS:
         raise ToolCallError(f"execute_command: {command!r} is not simulated; allowed: {', '.join(_COMMANDS)}")
     return {"stdout": _COMMANDS[command], "exit_code": 0}

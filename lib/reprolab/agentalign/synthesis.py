@@ -25,7 +25,7 @@ from .sandbox import INSTANCES, TOOLS, ToolCallError, World, call_tool
 HARM_LEXICON = ("deceptive", "false", "fabricated", "fake", "hide", "illegal", "prohibited", "unwanted", "private",
                 "demeaning", "mocking", "biased", "harmful", "dangerous", "misuse", "untraceable", "unlicensed",
                 "imitation", "harvest", "track", "intrusion", "probe", "rumour", "others' work", "paid software")
-# terms that must never appear in generated data (operational detail; tests check every text against it)
+# terms that must never appear in generated data (operational detail; matched as whole words, see `blocked`)
 BLOCKLIST = ("password", "exploit code", "payload", "recipe", "dosage", "gram", "synthesis route", "sql injection",
              "rm -rf", "social security", "credit card number", "bank account number")
 BENIGN_GOALS = ("plan a community garden day", "organise a team offsite", "share the book club schedule",
@@ -180,6 +180,11 @@ class OpenAICompatibleBackend:
         return reply["content"].strip().lower().startswith("yes")
 
 
+def blocked(text: str) -> list[str]:
+    """The `BLOCKLIST` terms that occur in `text` as whole words (case-insensitive)."""
+    return [term for term in BLOCKLIST if re.search(rf"\b{re.escape(term)}\b", text, re.IGNORECASE)]
+
+
 def executable(instruction: Instruction) -> bool:
     """Run the plan in a fresh sandbox: every call valid and successful, and the chain's steps covered in order."""
     world = World()
@@ -240,7 +245,7 @@ def synthesize(chains: list[BehaviorChain], backend: Backend, n_per_chain: int, 
     total = min(len(pools[k]) / r for k, r in zip(pools, ratio) if r > 0)
     items = []
     for (label, pool), share in zip(pools.items(), ratio):
-        keep = rng.permutation(len(pool))[:int(total * share)]
+        keep = rng.permutation(len(pool))[:int(np.floor(total * share + 1e-9))]
         items += [(pool[i], response(pool[i], rng)) for i in sorted(keep)]
     counts.update({f"kept {k}": sum(1 for i, _ in items if i.label == k) for k in pools})
     return Synthesis(items, counts)

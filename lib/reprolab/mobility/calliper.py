@@ -40,7 +40,7 @@ class EncoderConfig:
 
 
 class GridPE(nn.Module):
-    """(…, 2) coordinates -> (…, 4S) float64 features [sin(x/λ), cos(x/λ), sin(y/λ), cos(y/λ)] per scale."""
+    """(…, 2) coordinates -> (…, 4S) float64 features in blocks of S: sin(x/λ_s), cos(x/λ_s), sin(y/λ_s), cos(y/λ_s)."""
 
     def __init__(self, frequency_num: int, min_lambda: float, max_lambda: float) -> None:
         super().__init__()
@@ -236,6 +236,8 @@ def pretrain(lonlat: np.ndarray, texts: list[str], encoder: EncoderConfig, text_
                 fh.write(json.dumps(row) + "\n")
         if row["val_loss"] < best[0]:
             best = (row["val_loss"], epoch, {k: v.clone() for k, v in model.state_dict().items()})
+    if best[2] is None:
+        raise FloatingPointError("CaLLiPer's validation loss was never finite; lower the learning rate")
     model.load_state_dict(best[2])
     model.eval()
     return Pretrained(model, history, best[1], best[0], math.log(train.batch_size))

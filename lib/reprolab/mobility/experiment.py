@@ -67,19 +67,24 @@ def prepare(cfg: CaLLiPerConfig) -> Prepared:
     return Prepared(pois, checkins, data, held_out, source)
 
 
-def corpus_mask(pois: pd.DataFrame, data: MobilityData, held_out: np.ndarray) -> np.ndarray:
-    """POIs (n_poi,) bool that CaLLiPer may see: those not at the coordinates of a held-out location (1e-6 deg)."""
+def corpus_mask(pois: pd.DataFrame, data: MobilityData, held_out: np.ndarray, by_id: bool = True) -> np.ndarray:
+    """POIs (n_poi,) bool that CaLLiPer may see: not at the coordinates of a held-out location (to 1e-6 deg) and,
+    with `by_id` (POI ids are the check-ins' location ids: the generated city, TSMC2014), not a held-out location."""
     key = lambda a: np.round(np.asarray(a, float) * 1e6).astype(np.int64)  # noqa: E731
     hidden = pd.MultiIndex.from_arrays([key(data.lonlat_of_id[held_out, 0]), key(data.lonlat_of_id[held_out, 1])])
     poi_keys = pd.MultiIndex.from_arrays([key(pois["lon"]), key(pois["lat"])])
-    return ~poi_keys.isin(hidden)
+    keep = ~poi_keys.isin(hidden)
+    if by_id:
+        keep &= ~pois["poi_id"].isin(data.venue_of_id[held_out]).to_numpy()
+    return keep
 
 
 def pretrain_calliper(cfg: CaLLiPerConfig, prep: Prepared, text_encoder: TextEncoder, out: Path
                       ) -> dict[str, Pretrained]:
     """One CaLLiPer per setting: on every POI (conventional), and without the union of L_new (inductive)."""
     union = np.unique(np.concatenate(list(prep.held_out.values())))
-    keep = {"conventional": np.ones(len(prep.pois), bool), "inductive": corpus_mask(prep.pois, prep.data, union)}
+    keep = {"conventional": np.ones(len(prep.pois), bool),
+            "inductive": corpus_mask(prep.pois, prep.data, union, by_id=not cfg.pois_path)}
     models = {}
     for setting, mask in keep.items():
         pois = prep.pois[mask]
@@ -143,5 +148,9 @@ def run_all(cfg: CaLLiPerConfig, prep: Prepared, calliper: dict[str, Pretrained]
             fh.writelines(json.dumps(r) + "\n" for r in new)
         if method == cfg.methods[-1]:
             rules = rule_metrics(data, test, masks)
-            rows += [r for name, m in rules.items() for r in _rows(setting, name, seed, m, epochs=0, seconds=0.0)]
+            new = [r for name, m in rules.items() for r in _rows(setting, name, seed, m, epochs=0,
+                                                                  train_samples=len(data.splits["train"]), seconds=0.0)]
+            rows += new
+            with open(out / "results.jsonl", "a") as fh:
+                fh.writelines(json.dumps(r) + "\n" for r in new)
     return pd.DataFrame(rows)

@@ -101,7 +101,7 @@ class PredictorConfig:
     weight_decay: float = 1e-6
     max_epochs: int = 12
     warmup_epochs: int = 2
-    decay_horizon_epochs: int = 50  # linear decay to 0 over this many epochs after warm-up
+    decay_horizon_epochs: int = 50  # linear decay, reaching 0 this many epochs after the start (HF's linear schedule)
     patience: int = 3
     lr_decays: int = 2  # stop at the (lr_decays + 1)-th early-stopping trigger
     grad_clip: float = 1.0
@@ -224,8 +224,9 @@ def train_predictor(model: NextLocationModel, data: MobilityData, cfg: Predictor
             for g in opt.param_groups:
                 g["lr"] *= 0.1
             schedule.base_lrs = [lr * 0.1 for lr in schedule.base_lrs]
-    if best_state is not None:
-        model.load_state_dict(best_state)
+    if best_state is None:
+        raise FloatingPointError("the validation loss was never finite; lower the learning rate")
+    model.load_state_dict(best_state)
     return history
 
 

@@ -63,8 +63,10 @@ def validate_pois(pois: pd.DataFrame, source: str = "POI table") -> pd.DataFrame
     _check_coordinates(pois, source)
     if pois["poi_id"].duplicated().any():
         raise DataError(f"{source}: duplicated poi_id values, e.g. {pois['poi_id'][pois['poi_id'].duplicated()].head(3).tolist()}")
-    if pois["text"].isna().any() or (pois["text"].astype(str).str.strip() == "").any():
-        raise DataError(f"{source}: empty text in {int(pois['text'].isna().sum())}+ rows; every POI needs a description")
+    empty = pois["text"].isna() | (pois["text"].astype(str).str.strip() == "")
+    if empty.any():
+        raise DataError(f"{source}: empty text in {int(empty.sum())} row(s), first {pois.index[empty][:5].tolist()}; "
+                        "every POI needs a description")
     return pois.astype({"lon": float, "lat": float}).reset_index(drop=True)
 
 
@@ -93,6 +95,14 @@ def validate_checkins(checkins: pd.DataFrame, source: str = "check-in table") ->
         raise DataError(f"{source}: column 'timestamp' is not parseable as date-times ({err})") from err
     if ts.isna().any():
         raise DataError(f"{source}: {int(ts.isna().sum())} missing timestamp(s)")
+    for column in ("user_id", "location_id"):
+        if not pd.api.types.is_integer_dtype(checkins[column]):
+            raise DataError(f"{source}: column {column!r} must hold integer ids, got dtype {checkins[column].dtype} "
+                            "(map string ids to integers first, e.g. with pd.factorize)")
+    if (checkins["user_id"].diff() < 0).any():
+        row = int(np.flatnonzero((checkins["user_id"].diff() < 0).to_numpy())[0])
+        raise DataError(f"{source}: user_id decreases at row {row}; records must be sorted by user, then time "
+                        "(sort with df.sort_values(['user_id', 'timestamp'], kind='stable'))")
     backwards = (ts.diff().dt.total_seconds() < 0) & (checkins["user_id"] == checkins["user_id"].shift())
     if backwards.any():
         row = int(np.flatnonzero(backwards.to_numpy())[0])
