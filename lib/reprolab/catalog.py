@@ -56,7 +56,7 @@ NOTEBOOKS: dict[str, Notebook] = {
         Notebook("06", "seft", "SEFT: repairing pruned LLMs with an evolving sparse topology", "2505.24037",
                  "reprolab.seft:SeftConfig", "reprolab.seft:PROFILES", 195.0),
         Notebook("07", "agentalign", "AgentAlign: safety-alignment data for agents from abstract behavior chains",
-                 "2505.23020", "reprolab.agentalign:AgentAlignConfig", "reprolab.agentalign:PROFILES", 180.0),
+                 "2505.23020", "reprolab.agentalign:AgentAlignConfig", "reprolab.agentalign:PROFILES", 150.0),
         Notebook("08", "neurotrails", "NeuroTrails: sparse multi-head ensembles with evolving topology", "2505.17909",
                  "reprolab.neurotrails:NeuroTrailsConfig", "reprolab.neurotrails:PROFILES", 220.0),
         Notebook("09", "holographic_energy_loss", "Holographic shooting strings: light-quark energy loss in EMD plasmas",
