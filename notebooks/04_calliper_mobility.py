@@ -136,18 +136,9 @@ fig = mb.plots.plot_similarity(lon, lat, similarity, prep.pois)
 save_figure("04", "text_location_similarity", fig)
 
 
-def top_cells_near(query: str, share: float = 0.01, radius_deg: float = 0.01) -> float:
-    """Share of the top `share` grid cells for `query` within `radius_deg` of a POI carrying that text."""
-    s = similarity[query].ravel()
-    top = grid[s >= np.quantile(s, 1 - share)]
-    match = prep.pois.loc[prep.pois["text"] == query, ["lon", "lat"]].to_numpy()
-    distance = np.sqrt(((top[:, None, :] - match[None]) ** 2).sum(-1)).min(1)
-    return float(np.mean(distance <= radius_deg))
-
-
-semantic = {q: top_cells_near(q) for q in queries}
-baseline_share = {q: float(np.mean(np.sqrt(((grid[:, None] - prep.pois.loc[prep.pois["text"] == q, ["lon", "lat"]]
-                                             .to_numpy()[None]) ** 2).sum(-1)).min(1) <= 0.01)) for q in queries}
+near = {q: mb.top_cells_near(grid, similarity[q].ravel(), prep.pois.loc[prep.pois["text"] == q, ["lon", "lat"]].to_numpy())
+        for q in queries}  # (share of the top 1 % cells within 0.01 deg of a POI with the text, share of all cells)
+semantic, baseline_share = {q: v[0] for q, v in near.items()}, {q: v[1] for q, v in near.items()}
 pd.DataFrame({"top 1 % cells within 0.01 deg of such a POI": semantic, "all cells (chance)": baseline_share}).round(3)
 
 # %% [markdown]

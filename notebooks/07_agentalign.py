@@ -119,7 +119,8 @@ for label in ("harmful", "benign"):
 # %%
 texts = [i.prompt() + " " + r for i, r in data.train.items] + [i.prompt() for t in data.tests.values() for i in t]
 blocked = [t for t in texts if aa.blocked(t)]
-kept_executable = [aa.executable(i) for i, _ in data.train.items if i.label != "harmful"]
+# the training trajectories, parsed and run as the harness runs a model's output, must earn the full rubric score
+kept_executable = [aa.grade(i, r)["full_score"] == 1.0 for i, r in data.train.items if i.label != "harmful"]
 print(f"{len(texts)} texts, {len(blocked)} contain a blocklisted term; "
       f"{sum(kept_executable)} of {len(kept_executable)} kept benign and third-party instructions execute")
 
@@ -192,8 +193,8 @@ comparison_table([
 # %%
 claims = ClaimTable("07")
 claims.add("1", "every synthesized benign instruction is executable in the sandbox",
-           "each kept benign and third-party instruction re-runs in a fresh sandbox without a schema or tool error "
-           "and covers its chain",
+           "each kept benign and third-party trajectory, parsed and run in a fresh sandbox as the harness runs a "
+           "model's output, makes every intended call validly and in order",
            all(kept_executable), {"kept": len(kept_executable), "executable": sum(kept_executable),
                                   "filtered_out": data.train.counts["not executable"]}, asserted=True)
 refusal = differences[(held, "harmful_refusal")]

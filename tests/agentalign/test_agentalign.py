@@ -102,6 +102,7 @@ def test_synthesis_is_deterministic_filtered_and_mixed(synthesis):
             assert "CALL" not in reply and reply.startswith(("I can't", "I won't", "Sorry"))
         else:
             assert reply.endswith("DONE") and reply.count("CALL") == len(instruction.plan)
+            assert aa.grade(instruction, " " + reply)["full_score"] == 1.0  # as a model's output is graded
 
 
 def test_generated_text_stays_clear_of_the_blocklist(synthesis):

@@ -325,3 +325,16 @@ def test_checkins_must_be_grouped_by_user_with_integer_ids(tmp_path):
     table.assign(location_id=["a", "b", "a"]).to_csv(path, index=False)
     with pytest.raises(mb.DataError, match="integer ids"):
         mb.read_checkins(path)
+
+
+def test_top_cells_near_finds_a_peak_and_its_chance_level():
+    grid = np.stack(np.meshgrid(np.linspace(0, 1, 21), np.linspace(0, 1, 21)), -1).reshape(-1, 2)
+    target = np.array([[0.2, 0.8]])
+    scores = -np.linalg.norm(grid - target, axis=1)  # peaks at the target
+    top, chance = mb.top_cells_near(grid, scores, target, share=0.02, radius=0.15)
+    assert top == 1.0 and 0 < chance < 0.2
+    assert mb.top_cells_near(grid, -scores, target, share=0.02, radius=0.15)[0] == 0.0  # a map pointing away
+    with pytest.raises(ValueError, match="need points and targets"):
+        mb.share_near(grid, np.zeros((0, 2)), 0.1)
+    with pytest.raises(ValueError, match="max_history"):
+        mb.CaLLiPerConfig(max_history=2)

@@ -46,27 +46,23 @@ def _search(world: World, args: dict) -> dict:
                         for i in range(n)]}
 
 
-def _message(world: World, args: dict) -> dict:
-    message = {"id": world.new_id("msg"), **args}
-    world.outbox.append(message)
-    return {"sent": True, "id": message["id"]}
+def _store(collection: str, prefix: str, flag: str, url: bool = False) -> Callable[[World, dict], dict]:
+    """An implementation that records the call's arguments in `World.<collection>` under a new id."""
+    def implementation(world: World, args: dict) -> dict:
+        item = {"id": world.new_id(prefix), **args}
+        getattr(world, collection).append(item)
+        return {flag: True, "id": item["id"], **({"url": f"https://media.example.com/{item['id']}"} if url else {})}
+    return implementation
 
 
-def _post(world: World, args: dict) -> dict:
-    post = {"id": world.new_id("post"), **args}
-    world.posts.append(post)
-    return {"posted": True, "id": post["id"]}
+_message, _post = _store("outbox", "msg", "sent"), _store("posts", "post", "posted")
+_media = _store("media", "media", "created", url=True)
+_order, _payment = _store("orders", "order", "ordered"), _store("payments", "pay", "paid")
 
 
 def _profile(world: World, args: dict) -> dict:
     return {"username": args["username"], "followers": 100 + int(hashlib.md5(args["username"].encode()).hexdigest()[:2], 16),
             "bio": "An example profile"}
-
-
-def _media(world: World, args: dict) -> dict:
-    item = {"id": world.new_id("media"), **args}
-    world.media.append(item)
-    return {"created": True, "id": item["id"], "url": f"https://media.example.com/{item['id']}"}
 
 
 def _files(world: World, args: dict) -> dict:
@@ -96,18 +92,6 @@ def _command(world: World, args: dict) -> dict:
 
 def _products(world: World, args: dict) -> dict:
     return {"products": [{"id": f"p{i}", "name": f"{args['query']} model {i}", "price": 10.0 * (i + 1)} for i in range(3)]}
-
-
-def _order(world: World, args: dict) -> dict:
-    order = {"id": world.new_id("order"), **args}
-    world.orders.append(order)
-    return {"ordered": True, "id": order["id"]}
-
-
-def _payment(world: World, args: dict) -> dict:
-    payment = {"id": world.new_id("pay"), **args}
-    world.payments.append(payment)
-    return {"paid": True, "id": payment["id"]}
 
 
 def _merchant(world: World, args: dict) -> dict:

@@ -25,6 +25,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..lm.train import param_groups
+
 
 @dataclass(frozen=True)
 class EncoderConfig:
@@ -164,13 +166,6 @@ def info_nce(logits: torch.Tensor) -> torch.Tensor:
     return (F.cross_entropy(logits, labels) + F.cross_entropy(logits.T, labels)) / 2
 
 
-def decay_groups(model: nn.Module, weight_decay: float) -> list[dict]:
-    """AdamW parameter groups: decay on >= 2-D weights only; biases, 1-D parameters and the logit scale get none."""
-    decay = [p for p in model.parameters() if p.requires_grad and p.ndim >= 2]
-    rest = [p for p in model.parameters() if p.requires_grad and p.ndim < 2]
-    return [{"params": decay, "weight_decay": weight_decay}, {"params": rest, "weight_decay": 0.0}]
-
-
 @dataclass(frozen=True)
 class PretrainConfig:
     """Contrastive pre-training (paper: batch 128, AdamW 1e-3, decay 0.01, ≤ 100 epochs, 10 % validation)."""
@@ -211,7 +206,7 @@ def pretrain(lonlat: np.ndarray, texts: list[str], encoder: EncoderConfig, text_
     val, tr = order[:n_val], order[n_val:]
     torch.manual_seed(seed)
     model = CaLLiPer(encoder, text_vectors.shape[1])
-    opt = torch.optim.AdamW(decay_groups(model, train.weight_decay), lr=train.lr)
+    opt = torch.optim.AdamW(param_groups(model, train.weight_decay), lr=train.lr)  # none on biases, logit scale
     history, best = [], (math.inf, -1, None)
     for epoch in range(train.epochs):
         model.train()
@@ -264,6 +259,22 @@ def location_similarity(encoder: LocationEncoder, query: np.ndarray, lonlat: np.
     (n, 2): (n,)."""
     emb = torch.from_numpy(embed_locations(encoder, np.vstack([query, lonlat])))
     return F.cosine_similarity(emb[1:], emb[:1], dim=-1).numpy()
+
+
+def share_near(points: np.ndarray, targets: np.ndarray, radius: float) -> float:
+    """Share of `points` (n, 2) within `radius` (coordinate units) of any of `targets` (m, 2)."""
+    if len(points) == 0 or len(targets) == 0:
+        raise ValueError(f"need points and targets, got {len(points)} and {len(targets)}")
+    distance = np.sqrt(((points[:, None, :] - targets[None]) ** 2).sum(-1)).min(1)  # (n,) nearest target
+    return float(np.mean(distance <= radius))
+
+
+def top_cells_near(grid: np.ndarray, scores: np.ndarray, targets: np.ndarray, share: float = 0.01,
+                   radius: float = 0.01) -> tuple[float, float]:
+    """Whether a similarity map points at the right places: the share of its top `share` cells within `radius` of a
+    target, and the same share for all cells (chance). grid (n, 2), scores (n,), targets (m, 2)."""
+    top = grid[scores >= np.quantile(scores, 1 - share)]
+    return share_near(top, targets, radius), share_near(grid, targets, radius)
 
 
 def config_dict(encoder: EncoderConfig, train: PretrainConfig) -> dict:

@@ -58,6 +58,8 @@ class CaLLiPerConfig:
             raise ValueError(f"unknown methods {bad or '(none given)'}; allowed: {', '.join(METHODS)}")
         if not 0 < self.inductive_fraction < 1:
             raise ValueError(f"inductive_fraction must be in (0, 1), got {self.inductive_fraction}")
+        if self.max_history < 3:
+            raise ValueError(f"max_history must be at least 3 (a sample needs 3 earlier records), got {self.max_history}")
         if self.n_seeds < 1 or self.max_epochs < 1 or self.pretrain_epochs < 1:
             raise ValueError("n_seeds, max_epochs and pretrain_epochs must be positive")
         if self.dim % self.heads:
