@@ -11,18 +11,29 @@ HAS_GPU    := $(shell nvidia-smi -L >/dev/null 2>&1 && echo yes)
 TORCH_SPEC ?= $(if $(HAS_GPU),torch>=2.4,torch==2.13.0)
 export MPLBACKEND := Agg
 
-.PHONY: setup reproduce test unit nbval lab notebook list clean
+.PHONY: setup lock reproduce test unit nbval lab notebook list clean
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+LOCK := requirements-lock.txt
+
+# Exact versions of every package come from the committed lock (pip reads it as constraints), so a
+# fresh machine resolves what the committed notebooks used; `make lock` refreshes it.
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q "$(TORCH_SPEC)"
-	$(BIN)/python -m pip install -q -e ".[dev]"
+	$(BIN)/python -m pip install -q "$(TORCH_SPEC)" -c $(LOCK)
+	$(BIN)/python -m pip install -q -e ".[dev]" -c $(LOCK)
 	$(BIN)/python -m ipykernel install --sys-prefix --name reprolab --display-name reprolab >/dev/null
+	$(BIN)/python -m reprolab.dispatch kernelspec
 	@touch $(STAMP)
 	@echo "set-up done: $(BIN)/python with torch $$($(BIN)/python -c 'import torch; print(torch.__version__)')"
+
+lock: setup  ## re-resolve the lock from pyproject.toml's ranges: newest versions, then freeze them
+	$(BIN)/python -m pip install -q --upgrade -e ".[dev]"
+	$(BIN)/python -m pip freeze --exclude-editable | sed -E 's/\+[a-z0-9.]+$$//' | sort -f > $(LOCK)
+	$(BIN)/python -m reprolab.lockfile $(LOCK) environment.yml
+	@touch $(STAMP)
 
 reproduce: setup  ## run every notebook at the default profile into runs/, refresh figures/, print a summary
 	$(BIN)/reprolab run-all

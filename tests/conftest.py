@@ -1,10 +1,18 @@
-"""Shared fixtures: a tiny character tokenizer and model, and an isolated project root per test."""
+"""Shared fixtures: a tiny character tokenizer and model, and an isolated project root per test.
+
+The CPU dispatch is pinned first, before torch loads (see `reprolab.dispatch`), so the unit tests
+compute the same numbers on any x86-64 machine.
+"""
 
 from __future__ import annotations
 
-import pytest
+from reprolab import dispatch
 
-from reprolab import lm
+dispatch.pin()
+
+import pytest  # noqa: E402
+
+from reprolab import lm  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -31,6 +31,10 @@ class Notebook:
     def path(self) -> Path:
         return project_root() / "notebooks" / f"{self.name}.ipynb"
 
+    def metrics_path(self) -> Path:
+        """The committed metrics of the committed notebook's execution (the reproduction check compares with it)."""
+        return project_root() / "notebooks" / f"{self.name}.metrics.json"
+
     def load(self) -> tuple[type, dict]:
         """Import the config class and the profiles dict."""
         mod, cls = self.config.split(":")

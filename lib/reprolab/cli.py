@@ -13,14 +13,19 @@ import json
 import os
 import sys
 import time
+import shutil
+import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
+from . import dispatch
 from .catalog import NOTEBOOKS, Notebook, find
 from .core.profiles import ProfileError, parse_cli_value, resolve
 
-KERNEL = "reprolab"
+KERNEL = dispatch.KERNEL_PINNED
+DISPATCH_CHOICES = ("pinned", "native")
 
 
 class UsageError(Exception):
@@ -58,31 +63,69 @@ def check_parameters(nb: Notebook, profile: str, params: dict[str, Any]) -> None
         raise UsageError(f"notebook {nb.name}: {err}") from None
 
 
-def kernel_name() -> str:
-    """The project kernel where it is registered (make setup does it), else the default python3."""
+def kernel_name(pinned: bool = True) -> str:
+    """The project kernel (pinned CPU dispatch, or `reprolab-native`) where `make setup` registered it,
+    else the default python3 (which then gets the dispatch through the environment)."""
     from jupyter_client.kernelspec import KernelSpecManager
 
-    return KERNEL if KERNEL in KernelSpecManager().find_kernel_specs() else "python3"
+    name = dispatch.KERNEL_PINNED if pinned else dispatch.KERNEL_NATIVE
+    return name if name in KernelSpecManager().find_kernel_specs() else "python3"
 
 
-def run_notebook(nb: Notebook, profile: str = "default", params: dict[str, Any] | None = None) -> RunSummary:
-    """Execute `nb` with papermill into `runs/<id>/<timestamp>/`; never touches the committed notebook."""
+def default_dispatch(profile: str) -> str:
+    """`pinned` for the default profile (the numbers CI compares across machines), `native` (the machine's
+    fastest kernels) for every other profile."""
+    return "pinned" if profile == "default" else "native"
+
+
+@contextmanager
+def kernel_environment(pinned: bool, run_dir: Path):
+    """Set, for the kernels started inside, the run folder and the CPU dispatch; restore afterwards."""
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(dispatch.pinned_environ(saved) if pinned else dispatch.native_environ(saved))
+    os.environ["REPROLAB_RUN_DIR"] = str(run_dir)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def new_run_folder(nb: Notebook, profile: str) -> Path:
+    """A fresh `runs/<id>/<timestamp>-<profile>[-n]/`, never one that another run already uses."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    parent = nb.path().parent.parent / "runs" / nb.id
+    parent.mkdir(parents=True, exist_ok=True)
+    for n in range(1000):
+        out = parent / (f"{stamp}-{profile}" if n == 0 else f"{stamp}-{profile}-{n}")
+        try:
+            out.mkdir()
+            return out
+        except FileExistsError:
+            continue
+    raise UsageError(f"could not create a new run folder under {parent}")
+
+
+def run_notebook(nb: Notebook, profile: str = "default", params: dict[str, Any] | None = None,
+                 cpu_dispatch: str | None = None) -> RunSummary:
+    """Execute `nb` with papermill into `runs/<id>/<timestamp>/`; never touches the committed notebook.
+
+    cpu_dispatch: `pinned` or `native`; None takes `default_dispatch(profile)`."""
     import papermill
 
     params = dict(params or {})
     check_parameters(nb, profile, params)
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    out = nb.path().parent.parent / "runs" / nb.id / f"{stamp}-{profile}"
-    out.mkdir(parents=True, exist_ok=True)
-    os.environ["REPROLAB_RUN_DIR"] = str(out)
+    pinned = (cpu_dispatch or default_dispatch(profile)) == "pinned"
+    out = new_run_folder(nb, profile)
     start, error = time.perf_counter(), None
-    try:
-        papermill.execute_notebook(str(nb.path()), str(out / f"{nb.name}.ipynb"), parameters={"profile": profile, **params},
-                                   kernel_name=kernel_name(), progress_bar=True, cwd=str(nb.path().parent))
-    except papermill.PapermillExecutionError as err:
-        error = f"{err.ename}: {err.evalue}"
-    finally:
-        os.environ.pop("REPROLAB_RUN_DIR", None)
+    with kernel_environment(pinned, out):
+        try:
+            papermill.execute_notebook(str(nb.path()), str(out / f"{nb.name}.ipynb"),
+                                       parameters={"profile": profile, **params}, kernel_name=kernel_name(pinned),
+                                       progress_bar=True, cwd=str(nb.path().parent))
+        except papermill.PapermillExecutionError as err:
+            error = f"{err.ename}: {err.evalue}"
     seconds = time.perf_counter() - start
     metrics = out / "metrics.json"
     claims = json.loads(metrics.read_text()).get("claim_counts", {}) if metrics.is_file() else {}
@@ -101,8 +144,9 @@ def format_summary(rows: Sequence[RunSummary]) -> str:
 
 
 def build_notebook(nb: Notebook) -> float:
-    """Re-create notebooks/<nb>.ipynb from its .py source and execute it in place at the default
-    profile (the committed, rendered documentation). Returns the wall time in seconds."""
+    """Re-create notebooks/<nb>.ipynb from its .py source, execute it at the default profile with the
+    pinned CPU dispatch, and only when it succeeds replace the committed notebook and its
+    `notebooks/<nb>.metrics.json` (the numbers CI compares with). Returns the wall time in seconds."""
     import jupytext
     import papermill
 
@@ -112,12 +156,23 @@ def build_notebook(nb: Notebook) -> float:
     notebook = jupytext.read(source)
     notebook.metadata["kernelspec"] = {"name": KERNEL, "display_name": "reprolab", "language": "python"}
     notebook.metadata["jupytext"] = {"formats": "ipynb,py:percent"}
-    jupytext.write(notebook, nb.path())
-    start = time.perf_counter()
-    papermill.execute_notebook(str(nb.path()), str(nb.path()), kernel_name=kernel_name(), progress_bar=True,
-                               cwd=str(nb.path().parent))
-    seconds = time.perf_counter() - start
-    strip_run_metadata(nb.path())
+    with tempfile.TemporaryDirectory(prefix=f"reprolab-build-{nb.id}-") as tmp:
+        staged, executed, run = Path(tmp) / "source.ipynb", Path(tmp) / f"{nb.name}.ipynb", Path(tmp) / "run"
+        jupytext.write(notebook, staged)
+        start = time.perf_counter()
+        with kernel_environment(True, run):
+            try:
+                papermill.execute_notebook(str(staged), str(executed), kernel_name=kernel_name(True), progress_bar=True,
+                                           cwd=str(nb.path().parent))
+            except papermill.PapermillExecutionError as err:
+                raise UsageError(f"{nb.name} failed in cell {err.exec_count}: {err.ename}: {err.evalue}; "
+                                 f"the committed notebook is unchanged") from None
+        seconds = time.perf_counter() - start
+        if not (run / "metrics.json").is_file():
+            raise UsageError(f"{nb.name} ran but wrote no metrics.json; the committed notebook is unchanged")
+        strip_run_metadata(executed)
+        shutil.move(executed, nb.path())
+        shutil.copyfile(run / "metrics.json", nb.metrics_path())
     return seconds
 
 
@@ -164,6 +219,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     run_all = sub.add_parser("run-all", help="run every notebook and print a summary")
     for p in (run, run_all):
         p.add_argument("--profile", default="default", help="named parameter set (default: default)")
+        p.add_argument("--cpu-dispatch", choices=DISPATCH_CHOICES, default=None,
+                       help="pinned: AVX2 kernels, the same numbers on any x86-64 machine; native: the CPU's fastest "
+                            "kernels (default: pinned for the default profile, native otherwise)")
     run.add_argument("-p", "--param", nargs=2, action="append", metavar=("KEY", "VALUE"),
                      help="override one parameter; values are JSON (100, 0.5, true, null, [1,2]) or strings")
     build = sub.add_parser("build", help="re-create and execute the committed notebooks/<nb>.ipynb")
@@ -185,7 +243,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             check_parameters(nb, args.profile, params)
         rows = []
         for nb in nbs:
-            rows.append(run_notebook(nb, args.profile, params))
+            rows.append(run_notebook(nb, args.profile, params, args.cpu_dispatch))
             print(f"{nb.name}: {rows[-1].seconds:.1f}s, {'failed' if rows[-1].error else 'done'}", file=sys.stderr)
         print(format_summary(rows))
         return 1 if any(r.error for r in rows) else 0

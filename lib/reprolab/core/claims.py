@@ -113,7 +113,7 @@ def _plain(value: Any) -> Any:
 
 def write_metrics(paper: str, metrics: dict[str, Any], claims: ClaimTable | None = None, config: Any = None) -> Path:
     """Write `run_dir(paper)/metrics.json`: the metrics, the config and the claim rows."""
-    payload: dict[str, Any] = {"paper": paper, "metrics": _plain(metrics)}
+    payload: dict[str, Any] = {"paper": paper, "metrics": _plain(metrics), "environment": environment()}
     if config is not None:
         payload["config"] = _plain(asdict(config) if hasattr(config, "__dataclass_fields__") else config)
     if claims is not None:
@@ -122,6 +122,15 @@ def write_metrics(paper: str, metrics: dict[str, Any], claims: ClaimTable | None
     path = run_dir(paper) / "metrics.json"
     path.write_text(json.dumps(payload, indent=2))
     return path
+
+
+def environment() -> dict[str, Any]:
+    """Where the numbers came from: package versions and the CPU dispatch (pinned or native, the capability
+    torch runs, the BLAS kernels, the CPU model). The reproduction check prints it on a difference."""
+    from ..dispatch import dispatch_state
+    from .runtime import versions
+
+    return {"versions": versions("torch", "numpy", "scipy", "transformers"), "dispatch": dispatch_state()}
 
 
 def comparison_table(rows: list[dict[str, Any]]):

@@ -39,14 +39,33 @@ def figures_dir(paper: str) -> Path:
     return folder
 
 
+def runs_root() -> Path:
+    """Where run folders go: `$REPROLAB_RUNS_ROOT` (the nbval session sets it), else `<project>/runs`."""
+    env = os.environ.get("REPROLAB_RUNS_ROOT")
+    return Path(env).resolve() if env else project_root() / "runs"
+
+
 def run_dir(paper: str) -> Path:
-    """This run's output folder: `$REPROLAB_RUN_DIR` (set by `reprolab run`), else
-    `runs/<paper>/<UTC timestamp>/`, fixed for the life of the process and created if absent."""
+    """This run's output folder: `$REPROLAB_RUN_DIR` (set by `reprolab run`), else a new
+    `<runs_root>/<paper>/<UTC timestamp>[-n]/` (never shared with a run started in the same second),
+    fixed for the life of the process and created if absent."""
     check_paper_id(paper)
     if paper not in _RUN_DIRS:
         env = os.environ.get("REPROLAB_RUN_DIR")
-        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-        _RUN_DIRS[paper] = Path(env) if env else project_root() / "runs" / paper / stamp
+        if env:
+            _RUN_DIRS[paper] = Path(env)
+        else:
+            stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+            parent = runs_root() / paper
+            parent.mkdir(parents=True, exist_ok=True)
+            for n in range(1000):
+                folder = parent / (stamp if n == 0 else f"{stamp}-{n}")
+                try:
+                    folder.mkdir()
+                    break
+                except FileExistsError:
+                    continue
+            _RUN_DIRS[paper] = folder
     _RUN_DIRS[paper].mkdir(parents=True, exist_ok=True)
     return _RUN_DIRS[paper]
 

@@ -13,6 +13,8 @@ from typing import Literal
 import numpy as np
 import torch
 
+from ..dispatch import is_pinned
+
 DeviceChoice = Literal["auto", "cpu", "cuda"]
 DEVICE_CHOICES: tuple[str, ...] = ("auto", "cpu", "cuda")
 
@@ -105,8 +107,10 @@ def time_call(fn, repeat: int = 1, warmup: bool = False) -> tuple[float, object]
 
 
 def versions(*packages: str) -> dict[str, str]:
-    """Python, platform and installed versions of `packages` (`'not installed'` where absent)."""
-    found = {"python": platform.python_version(), "platform": platform.platform(terse=True)}
+    """Python, platform, the CPU dispatch in use and installed versions of `packages` (`'not installed'` where
+    absent). The dispatch reads `pinned AVX2` under `reprolab.dispatch`'s pin, else `native <capability>`."""
+    found = {"python": platform.python_version(), "platform": platform.platform(terse=True),
+             "cpu_dispatch": f"{'pinned' if is_pinned() else 'native'} {torch.backends.cpu.get_cpu_capability()}"}
     for name in packages:
         try:
             found[name] = metadata.version(name)

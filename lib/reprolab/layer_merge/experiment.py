@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from .. import lm
+from ..dispatch import dispatch_key
 from .config import LayerMergeConfig
 from .evaluate import skill_accuracy
 from .skills import SKILLS, Item, fact_sentences, generate, knowledge_base, load_items
@@ -64,6 +65,7 @@ def family_key(cfg: LayerMergeConfig) -> str:
         "base_path", "candidate_paths", "d_model", "n_layers", "n_heads", "d_ff", "block_size", "corpus_chars", "pretrain_steps", "pretrain_lr",
         "finetune_steps", "finetune_lr", "replay", "batch_size", "finetune_skills", "pretrain_items",
         "finetune_items")}
+    fields["cpu_dispatch"] = dispatch_key()  # trained under other kernels, the family is other numbers
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:12]
 
 
