@@ -32,12 +32,13 @@ def test_list(capsys):
 
 
 PROBE = """\
-from reprolab.core import ClaimTable, resolve
+from reprolab.core import ClaimTable, evidence, resolve
 from reprolab.tour import PROFILES, TourConfig
 cfg = resolve(TourConfig, PROFILES, profile, seed=seed, steps=steps)
 claims = ClaimTable("99")
-claims.add("1", "steps were passed through", "steps equals 7", cfg.steps == 7)
-claims.add("2", "an honest failure", "always false", False)
+claims.claim("1", "steps were passed through", "steps equals 7", evidence.deterministic(cfg.steps == 7, metric="steps"))
+claims.claim("2", "an honest failure", "always false", evidence.deterministic(False, metric="x"))
+claims.check("3", "a check", "true", True)
 claims.finish({"steps": cfg.steps}, cfg)
 """
 
@@ -56,11 +57,34 @@ def test_run_notebook_end_to_end(tmp_path, monkeypatch):
     probe = catalog.Notebook("99", "probe", "probe", None, "reprolab.tour:TourConfig", "reprolab.tour:PROFILES", 1.0)
     summary = cli.run_notebook(probe, "default", {"steps": 7})
     assert summary.error is None, summary.error
-    assert summary.claims == {"reproduced": 1, "not reproduced": 1, "not tested at this profile": 0}
+    assert summary.claims["paper_claims"] == {"reproduced": 1, "contradicted": 1, "inconclusive": 0,
+                                              "not tested at this profile": 0}
     metrics = json.loads((summary.run_dir / "metrics.json").read_text())
     assert metrics["metrics"]["steps"] == 7 and (summary.run_dir / "99_probe.ipynb").is_file()
+    assert metrics["environment"]["dispatch"]["pinned"] is True  # the default profile runs on the pinned dispatch
     table = cli.format_summary([summary])
-    assert "99_probe" in table and " ok" in table
+    assert "99_probe" in table and " ok" in table and "1/1 pass" in table
+
+
+def test_build_replaces_the_committed_notebook_only_on_success(tmp_path, monkeypatch):
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "notebooks").mkdir()
+    source = tmp_path / "notebooks" / "99_probe.py"
+    committed = tmp_path / "notebooks" / "99_probe.ipynb"
+    committed.write_text("committed")
+    monkeypatch.setenv("REPROLAB_ROOT", str(tmp_path))
+    probe = catalog.Notebook("99", "probe", "probe", None, "reprolab.tour:TourConfig", "reprolab.tour:PROFILES", 1.0)
+    source.write_text("# %%\nraise RuntimeError('broken on purpose')\n")
+    with pytest.raises(cli.UsageError, match="broken on purpose.*unchanged"):
+        cli.build_notebook(probe)
+    assert committed.read_text() == "committed" and not probe.metrics_path().exists()
+    source.write_text('# %% tags=["parameters"]\nprofile = "default"\nseed = 0\nsteps = None\n# %%\n' + PROBE)
+    cli.build_notebook(probe)
+    from reprolab.core import resolve
+    from reprolab.tour import PROFILES, TourConfig
+
+    assert json.loads(probe.metrics_path().read_text())["metrics"]["steps"] == resolve(TourConfig, PROFILES).steps
+    assert "Paper claims of 99" in committed.read_text()
 
 
 def test_parse_params():

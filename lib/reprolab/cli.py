@@ -1,4 +1,4 @@
-"""`reprolab list | run NB [--profile P] [-p key value ...] | run-all | build NB`.
+"""`reprolab list | run NB [--profile P] [-p key value ...] | run-all | build NB | readme`.
 
 `run` executes a notebook headlessly with papermill into `runs/<nb>/<timestamp>/` (the executed
 notebook and its metrics.json) after checking every parameter against the notebook's parameters
@@ -134,11 +134,14 @@ def run_notebook(nb: Notebook, profile: str = "default", params: dict[str, Any] 
 
 def format_summary(rows: Sequence[RunSummary]) -> str:
     """The table printed after `run` and `run-all`."""
-    lines = [f"{'notebook':<28}{'wall time':>11}{'reproduced':>12}{'not repr.':>11}{'not tested':>12}  status"]
+    heads = ("reproduced", "contradicted", "inconclusive", "not tested")
+    lines = [f"{'notebook':<28}{'wall time':>11}" + "".join(f"{h:>14}" for h in heads) + f"{'checks':>12}  status"]
     for r in rows:
-        c = r.claims
-        lines.append(f"{r.notebook:<28}{r.seconds:>10.1f}s{c.get('reproduced', 0):>12}{c.get('not reproduced', 0):>11}"
-                     f"{c.get('not tested at this profile', 0):>12}  {'FAILED ' + r.error if r.error else 'ok'}")
+        claims, checks = r.claims.get("paper_claims", {}), r.claims.get("checks", {})
+        counts = [claims.get(v, 0) for v in ("reproduced", "contradicted", "inconclusive", "not tested at this profile")]
+        check_text = f"{checks.get('pass', 0)}/{checks.get('pass', 0) + checks.get('fail', 0)} pass" if checks else "-"
+        lines.append(f"{r.notebook:<28}{r.seconds:>10.1f}s" + "".join(f"{n:>14}" for n in counts) +
+                     f"{check_text:>12}  {'FAILED ' + r.error if r.error else 'ok'}")
     lines.append(f"outputs in {', '.join(sorted({str(r.run_dir.parent.parent) for r in rows}))}")
     return "\n".join(lines)
 
@@ -226,10 +229,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                      help="override one parameter; values are JSON (100, 0.5, true, null, [1,2]) or strings")
     build = sub.add_parser("build", help="re-create and execute the committed notebooks/<nb>.ipynb")
     build.add_argument("notebook")
+    sub.add_parser("readme", help="rewrite README.md's notebook table from the committed metrics")
     args = parser.parse_args(argv)
     try:
         if args.command == "list":
             print(command_list())
+            return 0
+        if args.command == "readme":
+            from .readme import update_readme
+
+            print("README.md: notebook table " + ("rewritten" if update_readme() else "already up to date"))
             return 0
         if args.command == "build":
             nb = find(args.notebook)

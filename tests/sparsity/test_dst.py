@@ -59,3 +59,15 @@ def test_optimizer_moments_of_dead_weights_are_zeroed():
     opt.step()
     dst.after_step(0, None, opt)
     assert (w[~dst.masks["w"]] == 0).all() and (opt.state[w]["exp_avg"][~dst.masks["w"]] == 0).all()
+
+
+def test_erk_on_packed_heads_equals_erk_on_separate_head_layers():
+    """M heads packed as one (M c_out, c_in, k) tensor get the density ERK gives M separate (c_out, c_in, k) layers."""
+    m, trunk, head = 3, (16, 8, 3), (32, 32, 3)
+    separate = erk_densities({"trunk": trunk, **{f"head{i}": head for i in range(m)}}, 0.2)
+    weights = {"trunk": torch.nn.Parameter(torch.randn(*trunk)), "heads": torch.nn.Parameter(torch.randn(m * 32, 32, 3))}
+    dst = DynamicSparsity(weights, DSTConfig(density=0.2), total_steps=10, groups={"heads": m})
+    assert dst.live_per_group["heads"] == round(separate["head0"] * 32 * 32 * 3)
+    assert dst.live_per_group["trunk"] == round(separate["trunk"] * 16 * 8 * 3)
+    packed_naive = erk_densities({"trunk": trunk, "heads": (m * 32, 32, 3)}, 0.2)
+    assert packed_naive["heads"] < separate["head0"]  # the old allocation starved the heads

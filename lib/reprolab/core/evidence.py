@@ -6,6 +6,8 @@ Every paper claim of every notebook is decided here, from paired measurements of
 - *directional* ("A is better than B"): the effect is oriented so that positive favours the claim, and δ > 0
   is the smallest effect the claim is about (in the metric's units, justified from the paper).
 - *equivalence* ("A performs like B"): |effect| ≤ δ.
+- *check* (a deterministic claim: a count, an identity, a solved equation, within a stated tolerance):
+  `reproduced` when it holds, `contradicted` when it does not (`deterministic`).
 
 Verdicts (`VERDICTS`), from a two-sided 95 % interval of the mean effect:
 
@@ -41,7 +43,7 @@ import numpy as np
 
 Verdict = Literal["reproduced", "contradicted", "inconclusive", "not tested at this profile"]
 VERDICTS: tuple[str, ...] = ("reproduced", "contradicted", "inconclusive", "not tested at this profile")
-Kind = Literal["directional", "equivalence"]
+Kind = Literal["directional", "equivalence", "check"]
 CONFIDENCE = 0.95
 
 
@@ -181,6 +183,35 @@ def _decide(kind: Kind, metric: str, delta: float, iv: dict[str, Any]) -> Eviden
                    "contradicted" if low > delta or high < -delta else "inconclusive")
         extra["needed_delta"] = max(abs(low), abs(high))  # the margin this interval would fit inside
     return Evidence(verdict=verdict, low=low, high=high, mde=iv["half"], noise=iv["noise"], extra=extra, **base)
+
+
+def deterministic(holds: bool, *, metric: str, tolerance: float | None = None, value: Any = None) -> Evidence:
+    """A paper claim without sampling noise (arithmetic, exact solutions, measured byte counts): `reproduced` when
+    `holds`, else `contradicted`. `tolerance` (in the metric's units, printed as the row's delta) and `value` go in
+    the numbers."""
+    if not isinstance(holds, (bool, np.bool_)):
+        raise TypeError(f"holds must be a bool, got {holds!r}")
+    extra = {"value": value} if value is not None else {}
+    return Evidence("check", metric, float(tolerance) if tolerance is not None else 0.0,
+                    "reproduced" if holds else "contradicted", noise="none (deterministic)", extra=extra)
+
+
+def from_estimate(effect: float, se: float, *, kind: Kind, delta: float, metric: str, df: float = math.inf,
+                  noise: str = "Monte Carlo") -> Evidence:
+    """The same decision from an estimate and its standard error (e.g. a posterior mean and its Monte Carlo error
+    from the autocorrelation time); `df` = inf uses the normal quantile. Oriented like `from_differences`."""
+    from scipy import stats
+
+    delta = _check_delta(delta)
+    if not (math.isfinite(effect) and math.isfinite(se)) or se < 0:
+        raise ValueError(f"need a finite effect and a finite se >= 0, got {effect!r}, {se!r}")
+    if se == 0:
+        return Evidence(kind, metric, delta, "not tested at this profile", effect=float(effect),
+                        reason="zero standard error: noise not measurable")
+    half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, df) * se)
+    iv = {"mean": float(effect), "low": effect - half, "high": effect + half, "half": half, "df": float(df),
+          "seeds": 0, "items": 0, "noise": noise}
+    return _decide(kind, metric, delta, iv)
 
 
 def monte_carlo(samples: Sequence[float] | np.ndarray, *, kind: Kind, delta: float, metric: str,

@@ -20,13 +20,18 @@ import torch
 from .evolve import drop_and_grow_rows
 
 
-def erk_densities(shapes: Mapping[str, tuple[int, ...]], density: float) -> dict[str, float]:
+def erk_densities(shapes: Mapping[str, tuple[int, ...]], density: float,
+                  copies: Mapping[str, int] | None = None) -> dict[str, float]:
     """Erdos-Renyi-Kernel densities: d_l = min(1, eps * sum(shape_l) / prod(shape_l)), eps solved so that the
-    live count is `density` of all entries; layers that would exceed 1 are made dense and eps is solved again."""
+    live count is `density` of all entries; layers that would exceed 1 are made dense and eps is solved again.
+
+    copies: how many identical layers of that shape a name stands for (the M heads packed into one tensor are M
+    layers of the per-head shape, as the official NeuroTrails code allocates them), default 1.
+    """
     if not 0 < density <= 1:
         raise ValueError(f"density must be in (0, 1], got {density}")
-    sizes = {n: math.prod(s) for n, s in shapes.items()}
-    raw = {n: sum(s) / sizes[n] for n, s in shapes.items()}
+    sizes = {n: math.prod(s) * (copies or {}).get(n, 1) for n, s in shapes.items()}
+    raw = {n: sum(s) / math.prod(s) for n, s in shapes.items()}  # per layer, whatever its copies
     dense: set[str] = set()
     while True:
         budget = density * sum(sizes.values()) - sum(sizes[n] for n in dense)
@@ -71,8 +76,10 @@ class DynamicSparsity:
         for name, w in self.weights.items():
             if w.shape[0] % self.groups[name]:
                 raise ValueError(f"{name}: leading size {w.shape[0]} is not divisible into {self.groups[name]} groups")
-        shapes = {n: tuple(w.shape) for n, w in self.weights.items()}
-        densities = erk_densities(shapes, cfg.density) if cfg.distribution == "erk" else {n: cfg.density for n in shapes}
+        # ERK per group: a packed tensor of g heads is g layers of shape (rows / g, ...), as separate heads would be
+        shapes = {n: (w.shape[0] // self.groups[n], *w.shape[1:]) for n, w in self.weights.items()}
+        densities = (erk_densities(shapes, cfg.density, self.groups) if cfg.distribution == "erk"
+                     else {n: cfg.density for n in shapes})
         self.live_per_group = {n: max(1, round(densities[n] * w.numel() / self.groups[n])) for n, w in self.weights.items()}
         gen = torch.Generator().manual_seed(seed)
         self.masks: dict[str, torch.Tensor] = {}
