@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 import reprolab.holography as holo
-from reprolab.core import ClaimTable, comparison_table, resolve, save_figure, setup, use_style, versions
+from reprolab.core import ClaimTable, comparison_table, evidence, resolve, save_figure, setup, use_style, versions
 
 use_style()
 print(versions("numpy", "scipy"))
@@ -281,60 +281,63 @@ comparison_table([
 
 # %% [markdown]
 # ## Claims
-# Claim 2 compares the plasmas at the same temperature in GeV, as the abstract does; claim 2b asks
-# whether the ordering survives at the same $T/T_c$ (the three $T_c$ differ by a factor of two).
-# Claim 3 asserts the comparisons the abstract's wording supports ("increases as the system moves away
-# by raising T or μ"): the path-mean loss at fixed $z_*$ and every measure at fixed $E_0$, over
-# $T_c \ldots 2.5T_c$ and over μ at fixed $T$ above both critical endpoints (so this μ scan tests "rises
-# with μ", not the distance to the CEP). Claim 3b reports the opposite trend of dE/dx at a fixed
-# distance; claim 3c asks the stronger question, whether $T_c$ is a turning point (the loss rising again
-# below $T_c$) in the crossover models.
+# Every quantity here is a deterministic solution (no sampling), so the paper's claims are of kind *check* in
+# the evidence engine: `reproduced` when the stated ordering or trend holds on our grid, `contradicted` when it
+# does not; they are reported, never asserted. Claim 2 compares the plasmas at the same temperature in GeV, as
+# the abstract does; claim 2b asks whether the ordering survives at the same $T/T_c$ (the three $T_c$ differ by
+# a factor of two). Claim 3 takes the comparisons the abstract's wording supports ("increases as the system
+# moves away by raising T or μ"): the path-mean loss at fixed $z_*$ and every measure at fixed $E_0$, over
+# $T_c \ldots 2.5T_c$ and over μ at fixed $T$ above both critical endpoints (so this μ scan tests "rises with
+# μ", not the distance to the CEP); claim 3c asks the stronger question, whether $T_c$ is a turning point (the
+# loss rising again below $T_c$) in the crossover models. The opposite trend of dE/dx at a fixed distance from
+# the launch point is our observation, not the paper's, and is printed here instead. The AdS limit, the
+# published $T_c$ and endpoints, and the field equations are implementation checks, asserted.
 
 # %%
+print("our observation: |dE/dx| at a fixed distance falls with T (fixed z*) for",
+      ", ".join(f"N_f = {m}: {'yes' if v else 'no'}" for m, v in falling_at_x.items()))
 claims = ClaimTable("09")
-ads_max = float(ads_errors[["max rel. error x", "max rel. error dE/dx"]].to_numpy().max())
-claims.add("1", "AdS5-Schwarzschild limit: exact trajectory and dE/dx; stopping distance ~ E^(1/3)",
-           "max relative error <= 1e-6; |slope - 1/3| < 1e-3; x_stop within 1e-3 of the law at z_*/z_h = 1e-4; "
-           "c1, c2 within 1e-3 at z_*/z_h = 0.01",
-           ads_max <= 1e-6 and abs(law_slope - 1 / 3) < 1e-3 and abs(law_ratio[0] - 1) < 1e-3
-           and abs(c1_fit / holo.ads.C1_STOP - 1) < 1e-3 and abs(c2_fit / holo.ads.C2_ENERGY - 1) < 1e-3,
-           {"max_rel_error": ads_max, "slope": law_slope, "x_stop_over_law": law_ratio, "c1": c1_fit, "c2": c2_fit},
-           asserted=True)
 order_ok = {f"{p} {c}": bool(np.all(np.diff(-t.loc[list(models), c].to_numpy()) > 0))
             for p, t in (("fixed z*", fz), ("fixed E0", fe)) for c in ("launch", "path mean")}
-claims.add("2", "dE/dx is smallest for N_f = 0 and grows with u/d, then s quarks",
-           f"|dE/dx| ordered 0 < 2 < 2+1 at T = {cfg.temperature} GeV for launch and path mean, both protocols",
-           all(order_ok.values()), order_ok | {"path_mean_fixed_z": fz["path mean"], "launch_fixed_E0": fe["launch"]},
-           asserted=True)
-asserted_cols = ("path_mean", "launch_E0", "path_mean_E0")
+claims.claim("2", "dE/dx is smallest for N_f = 0 and grows with u/d, then s quarks",
+             f"|dE/dx| ordered 0 < 2 < 2+1 at T = {cfg.temperature} GeV for launch and path mean, both protocols",
+             evidence.deterministic(all(order_ok.values()), metric="ordering of |dE/dx|",
+                                    value=order_ok | {"path_mean_fixed_z": fz["path mean"], "launch_fixed_E0": fe["launch"]}))
+rising_cols = ("path_mean", "launch_E0", "path_mean_E0")
 same_ratio = {r: [t_curves[f"$N_f$={n}"][f"{r:g} $T_c$"].path_mean for n in models] for r in cfg.t_ratios}
-claims.add("2b", "the flavour ordering also holds at equal T / T_c",
-           "path-mean |dE/dx| (fixed z*) ordered 0 < 2 < 2+1 at every T/T_c of Fig. B",
-           all(holo.increasing(v) for v in same_ratio.values()), same_ratio)
-claims.add("3", "dE/dx rises away from T_c with T (mu = 0) and with mu (N_f = 2, 2+1)",
-           "path mean (fixed z*) and launch/path mean (fixed E0) strictly increase over T_c..2.5 T_c and over mu",
-           all(r[c] for r in (*rising_t.values(), *rising_mu.values()) for c in asserted_cols),
-           {"rising_with_T": rising_t, "rising_with_mu": rising_mu}, asserted=True)
-claims.add("3b", "at a fixed distance from the launch point, dE/dx falls with T (fixed z*)",
-           f"|dE/dx| at x = {cfg.x_probe} fm strictly decreases over T_c..2.5 T_c for every model",
-           all(falling_at_x.values()), falling_at_x)
-claims.add("3c", "T_c is a turning point: the loss rises again below T_c (crossover models)",
-           "smallest path-mean |dE/dx| of the scan from 0.8 T_c lies at T/T_c >= 0.95",
-           all(v >= 0.95 for v in below_min.values()), below_min)
+claims.claim("2b", "the flavour ordering also holds at equal T / T_c",
+             "path-mean |dE/dx| (fixed z*) ordered 0 < 2 < 2+1 at every T/T_c of Fig. B",
+             evidence.deterministic(all(holo.increasing(v) for v in same_ratio.values()), metric="ordering of |dE/dx|",
+                                    value=same_ratio))
+claims.claim("3", "dE/dx rises away from T_c with T (mu = 0) and with mu (N_f = 2, 2+1)",
+             "path mean (fixed z*) and launch/path mean (fixed E0) strictly increase over T_c..2.5 T_c and over mu",
+             evidence.deterministic(all(r[c] for r in (*rising_t.values(), *rising_mu.values()) for c in rising_cols),
+                                    metric="monotonic rise", value={"rising_with_T": rising_t, "rising_with_mu": rising_mu}))
+claims.claim("3c", "T_c is a turning point: the loss rises again below T_c (crossover models)",
+             "smallest path-mean |dE/dx| of the scan from 0.8 T_c lies at T/T_c >= 0.95",
+             evidence.deterministic(all(v >= 0.95 for v in below_min.values()), metric="T/T_c of the minimum",
+                                    value=below_min))
+ads_max = float(ads_errors[["max rel. error x", "max rel. error dE/dx"]].to_numpy().max())
+claims.check("1", "AdS5-Schwarzschild limit: exact trajectory and dE/dx; stopping distance ~ E^(1/3)",
+             "max relative error <= 1e-6; |slope - 1/3| < 1e-3; x_stop within 1e-3 of the law at z_*/z_h = 1e-4; "
+             "c1, c2 within 1e-3 at z_*/z_h = 0.01",
+             ads_max <= 1e-6 and abs(law_slope - 1 / 3) < 1e-3 and abs(law_ratio[0] - 1) < 1e-3
+             and abs(c1_fit / holo.ads.C1_STOP - 1) < 1e-3 and abs(c2_fit / holo.ads.C2_ENERGY - 1) < 1e-3,
+             {"max_rel_error": ads_max, "slope": law_slope, "x_stop_over_law": law_ratio, "c1": c1_fit, "c2": c2_fit})
 tc_ok = 0.263 <= transitions["0"].T <= 0.268
 cep_ok = all(abs(ceps[n].mu - published["cep"][n][0]) <= 0.01 and abs(ceps[n].T - published["cep"][n][1]) <= 0.005 for n in ceps)
 cross_ok = all(abs(transitions[n].T - published["tc"][n]) <= 0.003 for n in ("2", "2+1"))
-claims.add("4", "the backgrounds give the model papers' T_c and critical endpoints",
-           "T_c(0) in [0.263, 0.268]; CEP mu within 0.01 GeV, T within 0.005 GeV; crossover T within 0.003 GeV",
-           tc_ok and cep_ok and cross_ok, {"tc": {n: t.T for n, t in transitions.items()},
-                                           "cep": {n: (c.mu, c.T) for n, c in ceps.items()}}, asserted=True)
-claims.add("5", "the closed-form backgrounds solve the EMD field equations",
-           "independent horizon-to-boundary ODE integration and every residual < 1e-6 over 3 models x 3 horizons x their mu range",
-           worst_residual < 1e-6,
-           {"worst_residual": worst_residual}, asserted=True);
+claims.check("4", "the backgrounds give the model papers' T_c and critical endpoints",
+             "T_c(0) in [0.263, 0.268]; CEP mu within 0.01 GeV, T within 0.005 GeV; crossover T within 0.003 GeV",
+             tc_ok and cep_ok and cross_ok, {"tc": {n: t.T for n, t in transitions.items()},
+                                             "cep": {n: (c.mu, c.T) for n, c in ceps.items()}})
+claims.check("5", "the closed-form backgrounds solve the EMD field equations",
+             "independent horizon-to-boundary ODE integration and every residual < 1e-6 over 3 models x 3 horizons x "
+             "their mu range", worst_residual < 1e-6, {"worst_residual": worst_residual})
 
 # %%
 # NBVAL_CHECK_OUTPUT
 claims.finish({"phase": phase_table.to_dict("records"), "ads": ads_errors.to_dict("records"),
                "flavour": flavour.to_dict("records"), "t_scan": t_scan.to_dict("records"),
-               "mu_scan": mu_scan.to_dict("records"), "residuals": residuals.to_dict("records")}, cfg)
+               "mu_scan": mu_scan.to_dict("records"), "residuals": residuals.to_dict("records"),
+               "falling_at_fixed_distance": falling_at_x}, cfg)

@@ -6,7 +6,7 @@ import jupytext
 import papermill
 import pytest
 
-from reprolab.catalog import NOTEBOOKS, find
+from reprolab.catalog import NOTEBOOKS, UnknownNotebook, find
 from reprolab.core.paths import project_root
 from reprolab.core.profiles import ProfileError, resolve
 
@@ -40,7 +40,7 @@ def test_parameters_cell_matches_config(nb):
 
 def test_find():
     assert find("0") is find("00") is find("00_tour") is NOTEBOOKS["00"]
-    with pytest.raises(KeyError, match=r"unknown notebook '99'; available: 00 \(00_tour\)"):
+    with pytest.raises(UnknownNotebook, match=r"unknown notebook '99'; available: 00 \(00_tour\)"):
         find("99")
-    with pytest.raises(KeyError, match="unknown notebook '00_wrong'"):
+    with pytest.raises(UnknownNotebook, match="unknown notebook '00_wrong'"):
         find("00_wrong")

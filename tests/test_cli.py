@@ -32,12 +32,13 @@ def test_list(capsys):
 
 
 PROBE = """\
-from reprolab.core import ClaimTable, resolve
+from reprolab.core import ClaimTable, evidence, resolve
 from reprolab.tour import PROFILES, TourConfig
 cfg = resolve(TourConfig, PROFILES, profile, seed=seed, steps=steps)
 claims = ClaimTable("99")
-claims.add("1", "steps were passed through", "steps equals 7", cfg.steps == 7)
-claims.add("2", "an honest failure", "always false", False)
+claims.claim("1", "steps were passed through", "steps equals 7", evidence.deterministic(cfg.steps == 7, metric="steps"))
+claims.claim("2", "an honest failure", "always false", evidence.deterministic(False, metric="x"))
+claims.check("3", "a check", "true", True)
 claims.finish({"steps": cfg.steps}, cfg)
 """
 
@@ -53,14 +54,37 @@ def test_run_notebook_end_to_end(tmp_path, monkeypatch):
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, tmp_path / "notebooks" / "99_probe.ipynb")
     monkeypatch.setenv("REPROLAB_ROOT", str(tmp_path))
-    probe = catalog.Notebook("99", "probe", "probe", None, "reprolab.tour:TourConfig", "reprolab.tour:PROFILES", 1.0)
+    probe = catalog.Notebook("99", "probe", "probe", None, "reprolab.tour:TourConfig", "reprolab.tour:PROFILES")
     summary = cli.run_notebook(probe, "default", {"steps": 7})
     assert summary.error is None, summary.error
-    assert summary.claims == {"reproduced": 1, "not reproduced": 1, "not tested at this profile": 0}
+    assert summary.claims["paper_claims"] == {"reproduced": 1, "contradicted": 1, "inconclusive": 0,
+                                              "not tested at this profile": 0}
     metrics = json.loads((summary.run_dir / "metrics.json").read_text())
     assert metrics["metrics"]["steps"] == 7 and (summary.run_dir / "99_probe.ipynb").is_file()
+    assert metrics["environment"]["dispatch"]["pinned"] is True  # the default profile runs on the pinned dispatch
     table = cli.format_summary([summary])
-    assert "99_probe" in table and " ok" in table
+    assert "99_probe" in table and " ok" in table and "1/1 pass" in table
+
+
+def test_build_replaces_the_committed_notebook_only_on_success(tmp_path, monkeypatch):
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "notebooks").mkdir()
+    source = tmp_path / "notebooks" / "99_probe.py"
+    committed = tmp_path / "notebooks" / "99_probe.ipynb"
+    committed.write_text("committed")
+    monkeypatch.setenv("REPROLAB_ROOT", str(tmp_path))
+    probe = catalog.Notebook("99", "probe", "probe", None, "reprolab.tour:TourConfig", "reprolab.tour:PROFILES")
+    source.write_text("# %%\nraise RuntimeError('broken on purpose')\n")
+    with pytest.raises(cli.UsageError, match="broken on purpose.*unchanged"):
+        cli.build_notebook(probe)
+    assert committed.read_text() == "committed" and not probe.metrics_path().exists()
+    source.write_text('# %% tags=["parameters"]\nprofile = "default"\nseed = 0\nsteps = None\n# %%\n' + PROBE)
+    cli.build_notebook(probe)
+    from reprolab.core import resolve
+    from reprolab.tour import PROFILES, TourConfig
+
+    assert json.loads(probe.metrics_path().read_text())["metrics"]["steps"] == resolve(TourConfig, PROFILES).steps
+    assert "Paper claims of 99" in committed.read_text()
 
 
 def test_parse_params():
@@ -80,3 +104,65 @@ def test_strip_run_metadata(tmp_path):
     out = nbformat.read(tmp_path / "n.ipynb", as_version=4)
     assert out.metadata["papermill"] == {"parameters": {}}
     assert out.cells[0].metadata == {"papermill": {"duration": 0.5}}
+
+
+def test_non_finite_values_are_refused_at_once(capsys):
+    for text in ("NaN", "Infinity", "-Infinity", "1e400", "[1, NaN]"):
+        with pytest.raises(cli.UsageError, match="not a finite number"):
+            cli.parse_params([["lr", text]])
+    from reprolab.core import ProfileError, resolve
+    from reprolab.tour import PROFILES, TourConfig
+
+    with pytest.raises(ProfileError, match="'lr' must be a finite number"):
+        resolve(TourConfig, PROFILES, lr=float("nan"))
+    assert cli.main(["run", "00", "-p", "lr", "NaN"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not a finite number" in err and "Traceback" not in err
+
+
+def test_run_all_skips_notebooks_without_the_profile(monkeypatch, capsys):
+    ran = []
+    monkeypatch.setattr(cli, "check_parameters", lambda nb, profile, params: None)
+    monkeypatch.setattr(cli, "run_notebook", lambda nb, profile, params, dispatch=None: ran.append(nb.id) or
+                        cli.RunSummary(nb.name, 0.0, {}, cli.Path("runs") / nb.id / "x"))
+    assert cli.main(["run-all", "--profile", "lambda_6pi"]) == 0
+    assert ran == ["09"]
+    err = capsys.readouterr().err
+    assert "00_tour: skipped, it has no profile 'lambda_6pi'" in err
+    assert cli.main(["run-all", "--profile", "nope"]) == 2
+    assert "no notebook has a profile 'nope'" in capsys.readouterr().err
+
+
+def test_unknown_notebook_is_one_line_but_internal_key_errors_are_not_hidden(monkeypatch, capsys):
+    assert cli.main(["run", "99"]) == 2 and "unknown notebook '99'" in capsys.readouterr().err
+
+    def broken(*_):
+        raise KeyError("internal")
+
+    monkeypatch.setattr(cli, "command_list", broken)
+    with pytest.raises(KeyError, match="internal"):
+        cli.main(["list"])
+
+
+@pytest.mark.parametrize("nb", list(catalog.NOTEBOOKS.values()), ids=lambda nb: nb.name)
+def test_cli_parameters_equal_the_parameters_cell(nb):
+    """papermill's view of the committed notebook's parameters (what `reprolab run` accepts) is every name the
+    .py parameters cell assigns: a comment that breaks papermill's parser would make a knob vanish."""
+    import ast
+
+    import papermill
+
+    source = nb.source().read_text()
+    cell = source.split('tags=["parameters"]', 1)[1].split("# %%", 1)[0]
+    names = [t.id for node in ast.parse(cell).body if isinstance(node, ast.Assign) for t in node.targets]
+    assert list(papermill.inspect_notebook(str(nb.path()))) == names
+
+
+def test_figures_of_other_profiles_go_to_the_run_folder(tmp_path, monkeypatch):
+    from reprolab.core import paths
+
+    monkeypatch.setenv("REPROLAB_ROOT", str(tmp_path))
+    with cli.kernel_environment(True, tmp_path / "run", figures_in_run=True):
+        assert paths.figures_dir("03") == tmp_path / "run" / "figures" / "03"
+    with cli.kernel_environment(True, tmp_path / "run"):
+        assert paths.figures_dir("03") == tmp_path / "figures" / "03"

@@ -1,4 +1,4 @@
-"""The notebooks: id, file, paper, config class and profiles, and the measured default wall time."""
+"""The notebooks: id, file, paper, config class and profiles (wall times are read from the committed notebooks)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ class Notebook:
     arxiv: str | None  # arXiv id of the paper (None for the tour)
     config: str  # "module:ConfigClass" declaring the parameters
     profiles: str  # "module:PROFILES"
-    default_seconds: float  # measured wall time of the default profile on 2 CPU cores
 
     @property
     def name(self) -> str:
@@ -30,6 +29,14 @@ class Notebook:
 
     def path(self) -> Path:
         return project_root() / "notebooks" / f"{self.name}.ipynb"
+
+    def measured_seconds(self) -> float | None:
+        """Wall time of the committed default-profile execution (papermill's record), None if not built."""
+        import json
+
+        if not self.path().is_file():
+            return None
+        return json.loads(self.path().read_text()).get("metadata", {}).get("papermill", {}).get("duration")
 
     def metrics_path(self) -> Path:
         """The committed metrics of the committed notebook's execution (the reproduction check compares with it)."""
@@ -46,29 +53,33 @@ NOTEBOOKS: dict[str, Notebook] = {
     nb.id: nb
     for nb in [
         Notebook("00", "tour", "Tour: a tiny LM on offline English and arithmetic", None,
-                 "reprolab.tour:TourConfig", "reprolab.tour:PROFILES", 85.0),
+                 "reprolab.tour:TourConfig", "reprolab.tour:PROFILES"),
         Notebook("01", "layer_merge", "GPTailor: layer removal, selection and merging across finetunes", "2506.20480",
-                 "reprolab.layer_merge:LayerMergeConfig", "reprolab.layer_merge:PROFILES", 180.0),
+                 "reprolab.layer_merge:LayerMergeConfig", "reprolab.layer_merge:PROFILES"),
         Notebook("02", "chain_of_experts", "Chain-of-Experts: iterative routing inside an MoE layer", "2506.18945",
-                 "reprolab.chain_of_experts:CoEConfig", "reprolab.chain_of_experts:PROFILES", 165.0),
+                 "reprolab.chain_of_experts:CoEConfig", "reprolab.chain_of_experts:PROFILES"),
         Notebook("03", "alphadecay", "AlphaDecay: module-wise weight decay from heavy-tailed spectra", "2506.14562",
-                 "reprolab.alphadecay:AlphaDecayConfig", "reprolab.alphadecay:PROFILES", 130.0),
+                 "reprolab.alphadecay:AlphaDecayConfig", "reprolab.alphadecay:PROFILES"),
         Notebook("04", "calliper_mobility", "Into the Unknown: CaLLiPer location embeddings for next-location prediction",
-                 "2506.14070", "reprolab.mobility:CaLLiPerConfig", "reprolab.mobility:PROFILES", 180.0),
+                 "2506.14070", "reprolab.mobility:CaLLiPerConfig", "reprolab.mobility:PROFILES"),
         Notebook("05", "lift", "LIFT: sparse fine-tuning of principal weights", "2506.00772",
-                 "reprolab.lift:LiftConfig", "reprolab.lift:PROFILES", 215.0),
+                 "reprolab.lift:LiftConfig", "reprolab.lift:PROFILES"),
         Notebook("06", "seft", "SEFT: repairing pruned LLMs with an evolving sparse topology", "2505.24037",
-                 "reprolab.seft:SeftConfig", "reprolab.seft:PROFILES", 195.0),
+                 "reprolab.seft:SeftConfig", "reprolab.seft:PROFILES"),
         Notebook("07", "agentalign", "AgentAlign: safety-alignment data for agents from abstract behavior chains",
-                 "2505.23020", "reprolab.agentalign:AgentAlignConfig", "reprolab.agentalign:PROFILES", 150.0),
+                 "2505.23020", "reprolab.agentalign:AgentAlignConfig", "reprolab.agentalign:PROFILES"),
         Notebook("08", "neurotrails", "NeuroTrails: sparse multi-head ensembles with evolving topology", "2505.17909",
-                 "reprolab.neurotrails:NeuroTrailsConfig", "reprolab.neurotrails:PROFILES", 220.0),
+                 "reprolab.neurotrails:NeuroTrailsConfig", "reprolab.neurotrails:PROFILES"),
         Notebook("09", "holographic_energy_loss", "Holographic shooting strings: light-quark energy loss in EMD plasmas",
-                 "2504.04979", "reprolab.holography:HoloConfig", "reprolab.holography:PROFILES", 40.0),
+                 "2504.04979", "reprolab.holography:HoloConfig", "reprolab.holography:PROFILES"),
         Notebook("10", "desi_bao", "DESI DR1 vs DR2 BAO: per-bin Omega_m, w0waCDM with relaxed priors, q0", "2504.04417",
-                 "reprolab.cosmology:DesiConfig", "reprolab.cosmology:PROFILES", 130.0),
+                 "reprolab.cosmology:DesiConfig", "reprolab.cosmology:PROFILES"),
     ]
 }
+
+
+class UnknownNotebook(LookupError):
+    """A notebook id or name that the catalog does not have (the message lists what exists)."""
 
 
 def find(key: str) -> Notebook:
@@ -78,4 +89,4 @@ def find(key: str) -> Notebook:
     if nb_id in NOTEBOOKS and (key.isdigit() or key == NOTEBOOKS[nb_id].name):
         return NOTEBOOKS[nb_id]
     allowed = ", ".join(f"{nb.id} ({nb.name})" for nb in NOTEBOOKS.values())
-    raise KeyError(f"unknown notebook {key!r}; available: {allowed}")
+    raise UnknownNotebook(f"unknown notebook {key!r}; available: {allowed}")

@@ -1,4 +1,4 @@
-"""`reprolab list | run NB [--profile P] [-p key value ...] | run-all | build NB`.
+"""`reprolab list | run NB [--profile P] [-p key value ...] | run-all | build NB | readme`.
 
 `run` executes a notebook headlessly with papermill into `runs/<nb>/<timestamp>/` (the executed
 notebook and its metrics.json) after checking every parameter against the notebook's parameters
@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from . import dispatch
-from .catalog import NOTEBOOKS, Notebook, find
+from .catalog import NOTEBOOKS, Notebook, UnknownNotebook, find
 from .core.profiles import ProfileError, parse_cli_value, resolve
 
 KERNEL = dispatch.KERNEL_PINNED
@@ -79,12 +79,16 @@ def default_dispatch(profile: str) -> str:
 
 
 @contextmanager
-def kernel_environment(pinned: bool, run_dir: Path):
-    """Set, for the kernels started inside, the run folder and the CPU dispatch; restore afterwards."""
+def kernel_environment(pinned: bool, run_dir: Path, figures_in_run: bool = False):
+    """Set, for the kernels started inside, the run folder, the CPU dispatch and (for non-default profiles) a
+    figures folder inside the run folder; restore afterwards."""
     saved = dict(os.environ)
     os.environ.clear()
     os.environ.update(dispatch.pinned_environ(saved) if pinned else dispatch.native_environ(saved))
     os.environ["REPROLAB_RUN_DIR"] = str(run_dir)
+    os.environ.pop("REPROLAB_FIGURES_DIR", None)
+    if figures_in_run:
+        os.environ["REPROLAB_FIGURES_DIR"] = str(run_dir / "figures")
     try:
         yield
     finally:
@@ -119,7 +123,7 @@ def run_notebook(nb: Notebook, profile: str = "default", params: dict[str, Any] 
     pinned = (cpu_dispatch or default_dispatch(profile)) == "pinned"
     out = new_run_folder(nb, profile)
     start, error = time.perf_counter(), None
-    with kernel_environment(pinned, out):
+    with kernel_environment(pinned, out, figures_in_run=profile != "default"):
         try:
             papermill.execute_notebook(str(nb.path()), str(out / f"{nb.name}.ipynb"),
                                        parameters={"profile": profile, **params}, kernel_name=kernel_name(pinned),
@@ -134,11 +138,14 @@ def run_notebook(nb: Notebook, profile: str = "default", params: dict[str, Any] 
 
 def format_summary(rows: Sequence[RunSummary]) -> str:
     """The table printed after `run` and `run-all`."""
-    lines = [f"{'notebook':<28}{'wall time':>11}{'reproduced':>12}{'not repr.':>11}{'not tested':>12}  status"]
+    heads = ("reproduced", "contradicted", "inconclusive", "not tested")
+    lines = [f"{'notebook':<28}{'wall time':>11}" + "".join(f"{h:>14}" for h in heads) + f"{'checks':>12}  status"]
     for r in rows:
-        c = r.claims
-        lines.append(f"{r.notebook:<28}{r.seconds:>10.1f}s{c.get('reproduced', 0):>12}{c.get('not reproduced', 0):>11}"
-                     f"{c.get('not tested at this profile', 0):>12}  {'FAILED ' + r.error if r.error else 'ok'}")
+        claims, checks = r.claims.get("paper_claims", {}), r.claims.get("checks", {})
+        counts = [claims.get(v, 0) for v in ("reproduced", "contradicted", "inconclusive", "not tested at this profile")]
+        check_text = f"{checks.get('pass', 0)}/{checks.get('pass', 0) + checks.get('fail', 0)} pass" if checks else "-"
+        lines.append(f"{r.notebook:<28}{r.seconds:>10.1f}s" + "".join(f"{n:>14}" for n in counts) +
+                     f"{check_text:>12}  {'FAILED ' + r.error if r.error else 'ok'}")
     lines.append(f"outputs in {', '.join(sorted({str(r.run_dir.parent.parent) for r in rows}))}")
     return "\n".join(lines)
 
@@ -193,12 +200,15 @@ def strip_run_metadata(path: Path) -> None:
 
 
 def parse_params(pairs: list[list[str]] | None) -> dict[str, Any]:
-    """[['steps', '100'], ...] -> {'steps': 100}; a repeated key is an error."""
+    """[['steps', '100'], ...] -> {'steps': 100}; a repeated key or a non-finite number is an error."""
     params: dict[str, Any] = {}
     for key, value in pairs or []:
         if key in params:
             raise UsageError(f"parameter {key!r} given twice")
-        params[key] = parse_cli_value(value)
+        try:
+            params[key] = parse_cli_value(value)
+        except ProfileError as err:
+            raise UsageError(f"parameter {key!r}: {err}") from None
     return params
 
 
@@ -206,7 +216,9 @@ def command_list() -> str:
     lines = [f"{'nb':<4}{'arXiv':<12}{'default':>9}  {'profiles':<28}title"]
     for nb in NOTEBOOKS.values():
         _, profiles = nb.load()
-        lines.append(f"{nb.id:<4}{nb.arxiv or '-':<12}{nb.default_seconds:>8.0f}s  {', '.join(profiles):<28}{nb.title}")
+        seconds = nb.measured_seconds()
+        wall = f"{seconds:>8.0f}s" if seconds is not None else f"{'-':>9}"
+        lines.append(f"{nb.id:<4}{nb.arxiv or '-':<12}{wall}  {', '.join(profiles):<28}{nb.title}")
     return "\n".join(lines)
 
 
@@ -226,10 +238,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                      help="override one parameter; values are JSON (100, 0.5, true, null, [1,2]) or strings")
     build = sub.add_parser("build", help="re-create and execute the committed notebooks/<nb>.ipynb")
     build.add_argument("notebook")
+    sub.add_parser("readme", help="rewrite README.md's notebook table from the committed metrics")
     args = parser.parse_args(argv)
     try:
         if args.command == "list":
             print(command_list())
+            return 0
+        if args.command == "readme":
+            from .readme import update_readme
+
+            print("README.md: notebook table " + ("rewritten" if update_readme() else "already up to date"))
             return 0
         if args.command == "build":
             nb = find(args.notebook)
@@ -238,7 +256,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             nbs, params = [find(args.notebook)], parse_params(args.param)
         else:
-            nbs, params = list(NOTEBOOKS.values()), {}
+            nbs, params = [], {}
+            for nb in NOTEBOOKS.values():
+                if args.profile in nb.load()[1]:
+                    nbs.append(nb)
+                else:
+                    print(f"{nb.name}: skipped, it has no profile {args.profile!r} (its profiles: "
+                          f"{', '.join(nb.load()[1])})", file=sys.stderr)
+            if not nbs:
+                raise UsageError(f"no notebook has a profile {args.profile!r}")
         for nb in nbs:  # validate everything before running anything
             check_parameters(nb, args.profile, params)
         rows = []
@@ -247,7 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{nb.name}: {rows[-1].seconds:.1f}s, {'failed' if rows[-1].error else 'done'}", file=sys.stderr)
         print(format_summary(rows))
         return 1 if any(r.error for r in rows) else 0
-    except (UsageError, KeyError) as err:
+    except (UsageError, UnknownNotebook) as err:
         print(f"reprolab: error: {err.args[0] if err.args else err}", file=sys.stderr)
         return 2
 

@@ -3,49 +3,76 @@ import json
 import numpy as np
 import pytest
 
+from reprolab.core import evidence
 from reprolab.core.claims import ClaimFailed, ClaimTable, comparison_table
 
-
-def test_render_is_deterministic_words(project):
-    table = ClaimTable("00")
-    table.add("1", "loss falls", "val loss < entropy", np.bool_(True), {"loss": np.float32(1.5)})
-    table.add("2", "beats untrained", "acc > 0", False)
-    table.add("3", "scales", "paper profile only", None)
-    text = table.render()
-    assert "1 | loss falls | val loss < entropy | reproduced" in text
-    assert "2 | beats untrained | acc > 0 | not reproduced" in text
-    assert "3 | scales | paper profile only | not tested at this profile" in text
-    assert "1 reproduced, 1 not reproduced, 1 not tested" in text
-    assert "1.5" not in text
+RNG = np.random.default_rng(0)
+BETTER = 0.7 + 0.05 * RNG.standard_normal((3, 200))
+WORSE = BETTER - 0.2 + 0.05 * RNG.standard_normal((3, 200))
 
 
-def test_finish_writes_metrics_and_raises_on_asserted_failure(project, capsys):
-    table = ClaimTable("00")
-    table.add("1", "holds", "x", True, asserted=True)
-    table.add("2", "fails", "acc > 0.5", False, {"acc": 0.1}, asserted=True)
-    with pytest.raises(ClaimFailed, match=r"2 \(acc > 0.5\): \{'acc': 0.1\}"):
+def _table(paper="00"):
+    table = ClaimTable(paper)
+    table.claim("1", "A beats B", "A against B", evidence.directional(BETTER, WORSE, delta=0.05, metric="acc"))
+    table.claim("2", "A matches B", "within the margin",
+                evidence.equivalence(RNG.random((2, 10)), RNG.random((2, 10)), delta=0.01, metric="loss"))
+    table.claim("3", "scales", "needs the paper profile", evidence.directional(None, None, delta=0.1, metric="acc"))
+    table.claim("4", "a count", "exact", evidence.deterministic(True, metric="parameters"))
+    table.check("c1", "identity holds", "logits equal", np.bool_(True), {"gap": np.float32(0.0)})
+    return table
+
+
+def test_render_is_two_tables_of_deterministic_words(project):
+    text = _table().render()
+    assert "1 | A beats B | A against B (directional, acc, delta 0.05) | reproduced" in text
+    assert "2 | A matches B | within the margin (equivalence, loss, delta 0.01) | inconclusive" in text
+    assert "3 | scales | needs the paper profile (directional, acc, delta 0.1) | not tested at this profile" in text
+    assert "4 | a count | exact (check, parameters, exact) | reproduced" in text
+    assert "2 reproduced, 0 contradicted, 1 inconclusive, 1 not tested at this profile" in text
+    assert "Implementation checks of 00" in text and "c1 | identity holds | logits equal | pass" in text
+    assert "1 pass, 0 fail" in text
+    assert "0.7" not in text and "0.2" not in text  # no measured numbers
+
+
+def test_finish_writes_both_tables_and_evidence_and_raises_on_failed_check(project, capsys):
+    table = _table()
+    table.check("c2", "breaks", "acc > 0.5", False, {"acc": 0.1})
+    with pytest.raises(ClaimFailed, match=r"c2 \(acc > 0.5\): \{'acc': 0.1\}"):
         table.finish({"val_loss": np.array([1.0, 2.0])})
-    assert "Claims of paper 00" in capsys.readouterr().out
+    assert "Paper claims of 00" in capsys.readouterr().out
     (path,) = project.glob("runs/00/*/metrics.json")
     payload = json.loads(path.read_text())
     assert payload["metrics"]["val_loss"] == [1.0, 2.0]
-    assert payload["claims"][1]["verdict"] == "not reproduced"
-    assert payload["claim_counts"]["reproduced"] == 1
+    assert payload["claims"][0]["verdict"] == "reproduced" and payload["claims"][0]["evidence"]["mde"] > 0
+    assert payload["checks"][1]["result"] == "fail"
+    assert payload["claim_counts"]["paper_claims"]["reproduced"] == 2
+    assert payload["claim_counts"]["checks"] == {"pass": 1, "fail": 1}
 
 
-def test_unasserted_failure_does_not_raise(project):
+def test_paper_claims_never_raise(project):
     table = ClaimTable("00")
-    table.add("1", "fails honestly", "x", False)
+    table.claim("1", "fails honestly", "x", evidence.directional(WORSE, BETTER, delta=0.05, metric="acc"))
     table.finish()
+    assert table.claims[0].verdict == "contradicted"
 
 
-def test_duplicate_ids_and_bad_paper_rejected():
+def test_bad_rows_rejected():
     table = ClaimTable("01")
-    table.add("1", "a", "b", True)
+    table.check("1", "a", "b", True)
     with pytest.raises(ValueError, match="already used"):
-        table.add("1", "a", "b", True)
+        table.claim("1", "a", "b", evidence.deterministic(True, metric="m"))
+    with pytest.raises(TypeError, match="Evidence"):
+        table.claim("2", "a", "b", True)
+    with pytest.raises(TypeError, match="bool"):
+        table.check("3", "a", "b", 1.0)
     with pytest.raises(ValueError, match="two digits"):
         ClaimTable("1")
+
+
+def test_evidence_frame_lists_intervals_and_mde(project):
+    frame = _table().evidence_frame()
+    assert list(frame.index) == ["1", "2", "3", "4"] and frame.loc["1", "MDE"] > 0
+    assert frame.loc["3", "noise"] == "an arm was not run"
 
 
 def test_comparison_table():

@@ -103,3 +103,11 @@ def test_bad_input_is_refused():
         evidence.directional([1.0, 2.0], [1.0, 2.0, 3.0], delta=0.1, metric="m")
     with pytest.raises(ValueError, match="NaN"):
         evidence.directional([1.0, float("nan")], [1.0, 2.0], delta=0.1, metric="m")
+
+
+def test_paired_binary_scores_that_never_differ_still_give_an_interval():
+    """0 of 200 against 0 of 200: the pseudo-pairs give a narrow interval that rules out a 5-point effect."""
+    zeros = np.zeros((1, 200))
+    ev = evidence.directional(zeros, zeros, delta=0.05, metric="exact match", seed_noise=False)
+    assert ev.verdict == "contradicted" and 0 < ev.mde < 0.05
+    assert evidence.directional(zeros, zeros, delta=0.005, metric="exact match", seed_noise=False).verdict == "inconclusive"

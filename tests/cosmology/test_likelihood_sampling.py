@@ -96,3 +96,11 @@ def test_emcee_with_a_process_pool():
         chain = c.run_emcee(post, np.array([0.3, 101.0]), np.array([0.01, 0.5]), post.names, n_walkers=8,
                             n_steps=30, seed=0, pool=pool)
     assert chain.samples.shape[1] == 2 and np.isfinite(chain.log_prob).all()
+
+
+def test_compressed_cmb_needs_the_w0_plus_wa_cut():
+    dr2, cmb = c.load_bao("DR2"), c.load_cmb_compressed()
+    with pytest.raises(ValueError, match="valid only for w0 \\+ wa < 0"):
+        c.Posterior("w0wa_bao_cmb", dr2, c.relaxed_prior(), cmb)
+    c.Posterior("w0wa_bao_cmb", dr2, c.relaxed_prior(w0_plus_wa_negative=True), cmb)
+    c.Posterior("w0wa_bao_cmb", dr2, c.relaxed_prior(), cmb, allow_early_dark_energy=True)  # asked for on purpose

@@ -162,3 +162,16 @@ def test_vision_config_errors_name_the_fix(tmp_path):
     with pytest.raises(FileNotFoundError, match="missing: .*val"):
         (tmp_path / "train").mkdir()
         vision_data(NeuroTrailsConfig(arch="resnet50", image_root=str(tmp_path), blocks_in_head=10, sweep_blocks=()))
+
+
+def test_language_heads_sum_their_losses_as_the_official_code():
+    from transformers import LlamaConfig
+
+    from reprolab.neurotrails.lm_heads import MultiHeadCausalLM
+
+    config = LlamaConfig(vocab_size=20, hidden_size=16, intermediate_size=32, num_hidden_layers=2, num_attention_heads=2,
+                         num_key_value_heads=2, max_position_embeddings=32)
+    ids = torch.randint(0, 20, (2, 8))
+    summed = MultiHeadCausalLM(config, 3, 1, seed=0)(ids, labels=ids).loss
+    mean = MultiHeadCausalLM(config, 3, 1, seed=0, head_loss="mean")(ids, labels=ids).loss
+    torch.testing.assert_close(summed, 3 * mean)

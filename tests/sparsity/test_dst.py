@@ -59,3 +59,33 @@ def test_optimizer_moments_of_dead_weights_are_zeroed():
     opt.step()
     dst.after_step(0, None, opt)
     assert (w[~dst.masks["w"]] == 0).all() and (opt.state[w]["exp_avg"][~dst.masks["w"]] == 0).all()
+
+
+def test_erk_on_packed_heads_equals_erk_on_separate_head_layers():
+    """M heads packed as one (M c_out, c_in, k) tensor get the density ERK gives M separate (c_out, c_in, k) layers."""
+    m, trunk, head = 3, (16, 8, 3), (32, 32, 3)
+    separate = erk_densities({"trunk": trunk, **{f"head{i}": head for i in range(m)}}, 0.2)
+    weights = {"trunk": torch.nn.Parameter(torch.randn(*trunk)), "heads": torch.nn.Parameter(torch.randn(m * 32, 32, 3))}
+    dst = DynamicSparsity(weights, DSTConfig(density=0.2), total_steps=10, groups={"heads": m})
+    assert dst.live_per_group["heads"] == round(separate["head0"] * 32 * 32 * 3)
+    assert dst.live_per_group["trunk"] == round(separate["trunk"] * 16 * 8 * 3)
+    packed_naive = erk_densities({"trunk": trunk, "heads": (m * 32, 32, 3)}, 0.2)
+    assert packed_naive["heads"] < separate["head0"]  # the old allocation starved the heads
+
+
+def test_soft_magnitude_pruning_keeps_exact_counts_and_favours_large_weights():
+    kept_large = []
+    for seed in (0, 1):
+        torch.manual_seed(seed)
+        w = torch.nn.Parameter(torch.randn(4 * 16, 50))
+        dst = DynamicSparsity({"w": w}, DSTConfig(density=0.5, prune="soft_magnitude"), total_steps=100,
+                              groups={"w": 4}, seed=seed)
+        before = dst.masks["w"].clone()
+        w.grad = torch.randn_like(w)
+        dst.update(1)
+        assert dst.live_counts()["w"] == [int(before.view(4, -1)[0].sum())] * 4
+        dropped, kept = before & ~dst.masks["w"], before & dst.masks["w"]
+        kept_large.append(float(w.detach().abs()[kept].mean() > w.detach().abs()[dropped].mean()))
+    assert kept_large == [1.0, 1.0]
+    with pytest.raises(ValueError, match="prune must be"):
+        DSTConfig(prune="random")

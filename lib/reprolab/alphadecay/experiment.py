@@ -38,6 +38,7 @@ class RunResult:
     history: list[dict] = field(default_factory=list)
     seconds: float = 0.0
     model: torch.nn.Module | None = field(default=None, repr=False)  # the trained model (kept for inspection)
+    item_losses: np.ndarray | None = field(default=None, repr=False)  # (N,) validation loss per sequence, nats/token
 
     def summary(self) -> dict:
         """JSON-ready record without the model and the training history."""
@@ -94,9 +95,10 @@ def run(cfg: AlphaDecayConfig, data: LMData, label: str, spec: DecaySpec, seed: 
                                seed=seed, device=cfg.device, mixed_precision=cfg.mixed_precision, progress=False,
                                output_dir=str(folder) if folder else None, checkpoint_every=cfg.checkpoint_every)
     result = lm.train(model, data.train, train_cfg, optimizer=optimizer, after_backward=decay.before_step)
-    val_loss = lm.mean_loss(result.model, data.validation)
+    sums, counts = lm.sequence_losses(result.model, data.validation)
+    val_loss = float(sums.sum() / counts.sum())
     return RunResult(label, spec.method, seed, val_loss, decay.mean_tuned_decay(cfg.steps), decay.names, decay.log,
-                     result.history, result.seconds, result.model)
+                     result.history, result.seconds, result.model, sums / counts)
 
 
 def run_all(cfg: AlphaDecayConfig, data: LMData, out: Path | None = None) -> list[RunResult]:

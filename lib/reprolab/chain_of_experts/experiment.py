@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import torch
 
-from ..lm import TrainConfig, mean_loss, train
+from ..lm import TrainConfig, mean_loss, sequence_losses, train
 from .config import CoEConfig
 from .model import WithAuxLoss, build_coe_model, deepseek_config, moe_layers, spec_from_config
 
@@ -34,6 +35,7 @@ class RunResult:
     history: list[dict] = field(default_factory=list)
     routing: list[list[torch.Tensor]] = field(default_factory=list)  # per layer, per iteration: (B, T, k)
     seconds: float = 0.0
+    item_losses: np.ndarray | None = None  # (N,) final validation loss per sequence, nats/token
 
     @property
     def final(self) -> float:
@@ -74,7 +76,9 @@ def run_variant(cfg: CoEConfig, variant: Variant, vocab_size: int, train_data: d
                             mixed_precision=cfg.mixed_precision, progress=False)
     result = train(WithAuxLoss(model), train_data, train_cfg, eval_fn=lambda m: {"val_loss": mean_loss(m, val_data)})
     steps, losses = result.column("val_loss")
-    return RunResult(variant.name, seed, steps, losses, result.history, routing_of(model, val_data), result.seconds)
+    sums, counts = sequence_losses(result.model, val_data)
+    return RunResult(variant.name, seed, steps, losses, result.history, routing_of(model, val_data), result.seconds,
+                     sums / counts)
 
 
 @torch.no_grad()

@@ -30,6 +30,9 @@ class CoESpec:
     inner_residual: bool = True  # x(t) = x(t-1) + delta(t); False: x(t) = delta(t)
     shared_each_iter: bool = True  # shared expert on every iteration (official) or only the first (FLOP-matched)
     norm_topk_prob: bool = False  # renormalise the chosen gate weights (the paper: off)
+    routed_scaling: float = 1.0  # gate weights x this (DeepSeek-V2: 16; V2-Lite and the paper: 1)
+    n_group: int = 1  # > 1: group-limited greedy top-k over n_group expert groups (DeepSeek-V2)
+    topk_group: int = 1  # groups a token may route into when n_group > 1
     aux_alpha: float = 0.001  # sequence-level balance loss weight per router and iteration
 
     def __post_init__(self) -> None:
@@ -65,7 +68,8 @@ class ChainOfExpertsMoE(nn.Module):
         self.spec, self.return_delta = spec, return_delta
         self.experts = ExpertBank(spec.n_routed, spec.hidden, spec.intermediate)
         n_gates = spec.n_iter if spec.independent_gates else 1
-        self.gates = nn.ModuleList(TopKRouter(spec.hidden, spec.n_routed, spec.k, spec.norm_topk_prob) for _ in range(n_gates))
+        self.gates = nn.ModuleList(TopKRouter(spec.hidden, spec.n_routed, spec.k, spec.norm_topk_prob, spec.routed_scaling,
+                                              spec.n_group, spec.topk_group) for _ in range(n_gates))
         self.shared_experts = SwiGLU(spec.hidden, spec.intermediate * spec.n_shared) if spec.n_shared else None
         self.aux_loss = torch.zeros(())
         self.last_indices: list[torch.Tensor] = []

@@ -58,10 +58,23 @@ def paper_config(n_experts: int = 64, n_layers: int = 4, k: int = 8) -> Deepseek
 
 
 def spec_from_config(config: DeepseekV2Config, n_iter: int = 1, k: int | None = None, **variant) -> CoESpec:
-    """CoESpec of a DeepseekV2Config's MoE; k defaults to the config's experts per token divided by n_iter."""
+    """CoESpec of a DeepseekV2Config's MoE; k defaults to the config's experts per token divided by n_iter.
+
+    The router follows the config: `routed_scaling_factor`, `norm_topk_prob` and `topk_method` (`greedy`, or
+    `group_limited_greedy` with `n_group` / `topk_group`, as full DeepSeek-V2 uses); another method is refused.
+    """
     k = k if k is not None else config.num_experts_per_tok // n_iter
+    method = getattr(config, "topk_method", None) or "greedy"
+    if method not in ("greedy", "group_limited_greedy"):
+        raise ValueError(f"DeepseekV2Config.topk_method {method!r} is not supported; allowed: greedy, group_limited_greedy")
+    router = {"routed_scaling": float(getattr(config, "routed_scaling_factor", None) or 1.0),
+              "norm_topk_prob": bool(getattr(config, "norm_topk_prob", False))}
+    if method == "group_limited_greedy":
+        if not config.n_group or not config.topk_group:
+            raise ValueError("topk_method 'group_limited_greedy' needs n_group and topk_group in the config")
+        router |= {"n_group": int(config.n_group), "topk_group": int(config.topk_group)}
     return CoESpec(config.hidden_size, config.n_routed_experts, config.moe_intermediate_size, k, n_iter,
-                   config.n_shared_experts or 0, **variant)
+                   config.n_shared_experts or 0, **(router | variant))
 
 
 def build_coe_model(config: DeepseekV2Config, spec: CoESpec, residual_mode: ResidualMode = "official",
@@ -89,14 +102,20 @@ def from_deepseek_state_dict(state: dict[str, torch.Tensor], n_gates: int | None
     what `save_pretrained` writes) are stacked into the bank's `gate_up_proj` (E, 2I, H) and
     `down_proj` (E, H, I). With `n_gates`, each native `mlp.gate.weight` becomes
     `mlp.gates.{0..n_gates-1}.weight` (later routers start as copies, as in the authors' upcycling).
+    The authors' own CoE checkpoints keep one router per iteration as `mlp.gate.{i}.weight`: those map
+    to `mlp.gates.{i}.weight` as they are.
     """
     pattern = re.compile(r"^(.*\.mlp\.experts)\.(\d+)\.(gate|up|down)_proj\.weight$")
+    official_gate = re.compile(r"^(.*\.mlp)\.gate\.(\d+)\.weight$")
     out: dict[str, torch.Tensor] = {}
     per_expert: dict[str, dict[int, dict[str, torch.Tensor]]] = {}
     for key, value in state.items():
         match = pattern.match(key)
+        gate = official_gate.match(key)
         if match:
             per_expert.setdefault(match[1], {}).setdefault(int(match[2]), {})[match[3]] = value
+        elif gate:
+            out[f"{gate[1]}.gates.{gate[2]}.weight"] = value
         elif n_gates is not None and key.endswith(".mlp.gate.weight"):
             for g in range(n_gates):
                 out[key.replace(".mlp.gate.weight", f".mlp.gates.{g}.weight")] = value.clone()

@@ -1,7 +1,8 @@
-"""The claim table every notebook ends with, the "paper vs this run" table, and `metrics.json`.
+"""The two tables every notebook ends with, the "paper vs this run" table, and `metrics.json`.
 
-The claim table's printed text holds only deterministic words (no floats), so nbval can compare
-it between runs; the numbers behind each verdict go into `metrics.json` and the comparison table.
+Paper claims carry a verdict from `core.evidence`; implementation checks are pass / fail and asserted. The
+printed text holds only deterministic words (no measured floats), so nbval can compare it between runs; the
+numbers behind each verdict go into `metrics.json` and the comparison cell.
 """
 
 from __future__ import annotations
@@ -12,88 +13,129 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
+
+from .evidence import VERDICTS, Evidence
 from .paths import check_paper_id, run_dir
 
-Verdict = Literal["reproduced", "not reproduced", "not tested at this profile"]
+CheckResult = Literal["pass", "fail"]
 
 
 class ClaimFailed(AssertionError):
-    """An asserted claim did not hold; the message carries the measured numbers."""
+    """An implementation check did not pass; the message carries the measured numbers."""
 
 
 @dataclass
-class Claim:
-    """One row: the paper's claim, our criterion, and whether this run meets it (None = not tested)."""
+class PaperClaim:
+    """One row of the paper-claims table: the claim, our criterion, and the evidence engine's verdict."""
 
     id: str
     claim: str  # in the paper's words
-    criterion: str  # what this run checks, in words (no numbers that vary between runs)
-    passed: bool | None  # None: not tested at this profile
-    numbers: dict[str, Any] = field(default_factory=dict)  # the measurements behind the verdict
-    asserted: bool = False  # raise ClaimFailed when it does not hold
+    criterion: str  # what this run compares, in words (no numbers that vary between runs)
+    evidence: Evidence
 
     @property
-    def verdict(self) -> Verdict:
-        if self.passed is None:
-            return "not tested at this profile"
-        return "reproduced" if self.passed else "not reproduced"
+    def verdict(self) -> str:
+        return self.evidence.verdict
+
+    def row(self) -> dict[str, Any]:
+        return {"id": self.id, "claim": self.claim, "criterion": self.criterion, "verdict": self.verdict,
+                "evidence": _plain(self.evidence.numbers())}
+
+
+@dataclass
+class Check:
+    """One row of the implementation-checks table: exactness, invariants, reference agreement, paper arithmetic."""
+
+    id: str
+    check: str
+    criterion: str
+    passed: bool
+    numbers: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def result(self) -> CheckResult:
+        return "pass" if self.passed else "fail"
+
+    def row(self) -> dict[str, Any]:
+        return {"id": self.id, "check": self.check, "criterion": self.criterion, "result": self.result,
+                "numbers": self.numbers}
 
 
 class ClaimTable:
-    """Collect claims, print them for nbval, raise on failed asserted claims, write metrics.json."""
+    """The two tables every notebook ends with: paper claims (four verdicts, never asserted) and implementation
+    checks (pass / fail, asserted); `finish` prints both for nbval and writes metrics.json."""
 
     def __init__(self, paper: str) -> None:
         self.paper = check_paper_id(paper)
-        self.claims: list[Claim] = []
+        self.claims: list[PaperClaim] = []
+        self.checks: list[Check] = []
 
-    def add(
-        self,
-        id: str,
-        claim: str,
-        criterion: str,
-        passed: bool | None,
-        numbers: dict[str, Any] | None = None,
-        asserted: bool = False,
-    ) -> Claim:
-        """Add a row; `passed` must be a real bool (numpy bools are converted) or None."""
-        if any(c.id == id for c in self.claims):
-            raise ValueError(f"claim id {id!r} already used; ids so far: {[c.id for c in self.claims]}")
-        if passed is not None:
-            passed = bool(passed)
-        row = Claim(id, claim, criterion, passed, _plain(numbers or {}), asserted)
+    def _new_id(self, id: str) -> None:
+        used = [c.id for c in self.claims] + [c.id for c in self.checks]
+        if id in used:
+            raise ValueError(f"id {id!r} already used; ids so far: {used}")
+
+    def claim(self, id: str, claim: str, criterion: str, evidence: Evidence) -> PaperClaim:
+        """Add a paper claim decided by `core.evidence` (directional, equivalence or Monte Carlo)."""
+        if not isinstance(evidence, Evidence):
+            raise TypeError(f"claim {id!r} needs an Evidence from reprolab.core.evidence, got {type(evidence).__name__}")
+        self._new_id(id)
+        row = PaperClaim(id, claim, criterion, evidence)
         self.claims.append(row)
         return row
 
-    def counts(self) -> dict[str, int]:
-        """Number of claims per verdict."""
-        out = {"reproduced": 0, "not reproduced": 0, "not tested at this profile": 0}
-        for c in self.claims:
-            out[c.verdict] += 1
-        return out
+    def check(self, id: str, check: str, criterion: str, passed: bool, numbers: dict[str, Any] | None = None) -> Check:
+        """Add an implementation check; `passed` must be a real bool (numpy bools are converted)."""
+        if not isinstance(passed, (bool, np.bool_)):
+            raise TypeError(f"check {id!r} needs passed as a bool, got {passed!r}")
+        self._new_id(id)
+        row = Check(id, check, criterion, bool(passed), _plain(numbers or {}))
+        self.checks.append(row)
+        return row
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Paper claims per verdict and checks per result."""
+        claims = {v: sum(c.verdict == v for c in self.claims) for v in VERDICTS}
+        checks = {r: sum(c.result == r for c in self.checks) for r in ("pass", "fail")}
+        return {"paper_claims": claims, "checks": checks}
 
     def render(self) -> str:
-        """Deterministic plain-text table: `id | claim | criterion | verdict` plus a count line."""
-        lines = [f"Claims of paper {self.paper}", "id | claim | criterion | verdict"]
-        lines += [f"{c.id} | {c.claim} | {c.criterion} | {c.verdict}" for c in self.claims]
+        """Deterministic plain text: both tables and their count lines (δ printed as configured, no measured numbers)."""
+        lines = [f"Paper claims of {self.paper}", "id | claim | criterion (minimal effect of interest) | verdict"]
+        for c in self.claims:
+            e = c.evidence
+            margin = f"delta {e.delta:g}" if e.kind != "check" else (f"tolerance {e.delta:g}" if e.delta else "exact")
+            lines.append(f"{c.id} | {c.claim} | {c.criterion} ({e.kind}, {e.metric}, {margin}) | {c.verdict}")
         counts = self.counts()
-        lines.append(
-            f"{counts['reproduced']} reproduced, {counts['not reproduced']} not reproduced, "
-            f"{counts['not tested at this profile']} not tested"
-        )
+        lines.append(", ".join(f"{n} {v}" for v, n in counts["paper_claims"].items()))
+        lines += ["", f"Implementation checks of {self.paper}", "id | check | criterion | result"]
+        lines += [f"{c.id} | {c.check} | {c.criterion} | {c.result}" for c in self.checks]
+        lines.append(f"{counts['checks']['pass']} pass, {counts['checks']['fail']} fail")
         return "\n".join(lines)
 
-    def check(self) -> None:
-        """Raise ClaimFailed listing every asserted claim that did not hold, with its numbers."""
-        failed = [c for c in self.claims if c.asserted and c.passed is False]
+    def assert_checks(self) -> None:
+        """Raise ClaimFailed listing every failed implementation check with its numbers."""
+        failed = [c for c in self.checks if not c.passed]
         if failed:
             detail = "; ".join(f"{c.id} ({c.criterion}): {c.numbers}" for c in failed)
-            raise ClaimFailed(f"asserted claim(s) failed: {detail}")
+            raise ClaimFailed(f"implementation check(s) failed: {detail}")
+
+    def evidence_frame(self):
+        """The paper claims' numbers as a DataFrame (the "paper vs this run" cell shows it)."""
+        import pandas as pd
+
+        rows = [{"id": c.id, "verdict": c.verdict, "metric": c.evidence.metric, "effect": c.evidence.effect,
+                 "95% low": c.evidence.low, "95% high": c.evidence.high, "MDE": c.evidence.mde,
+                 "delta": c.evidence.delta, "seeds": c.evidence.seeds, "items": c.evidence.items,
+                 "noise": c.evidence.noise or c.evidence.reason} for c in self.claims]
+        return pd.DataFrame(rows).set_index("id").round(4)
 
     def finish(self, metrics: dict[str, Any] | None = None, config: Any = None) -> None:
-        """Write metrics.json (in `run_dir(paper)`), print the table, then raise if an asserted claim failed."""
+        """Write metrics.json (in `run_dir(paper)`), print both tables, then raise if a check failed."""
         write_metrics(self.paper, metrics or {}, self, config)
         print(self.render())
-        self.check()
+        self.assert_checks()
 
 
 def _plain(value: Any) -> Any:
@@ -117,7 +159,8 @@ def write_metrics(paper: str, metrics: dict[str, Any], claims: ClaimTable | None
     if config is not None:
         payload["config"] = _plain(asdict(config) if hasattr(config, "__dataclass_fields__") else config)
     if claims is not None:
-        payload["claims"] = [{**asdict(c), "verdict": c.verdict} for c in claims.claims]
+        payload["claims"] = [c.row() for c in claims.claims]
+        payload["checks"] = [c.row() for c in claims.checks]
         payload["claim_counts"] = claims.counts()
     path = run_dir(paper) / "metrics.json"
     path.write_text(json.dumps(payload, indent=2))

@@ -6,6 +6,8 @@ Every paper claim of every notebook is decided here, from paired measurements of
 - *directional* ("A is better than B"): the effect is oriented so that positive favours the claim, and δ > 0
   is the smallest effect the claim is about (in the metric's units, justified from the paper).
 - *equivalence* ("A performs like B"): |effect| ≤ δ.
+- *check* (a deterministic claim: a count, an identity, a solved equation, within a stated tolerance):
+  `reproduced` when it holds, `contradicted` when it does not (`deterministic`).
 
 Verdicts (`VERDICTS`), from a two-sided 95 % interval of the mean effect:
 
@@ -20,7 +22,10 @@ Verdicts (`VERDICTS`), from a two-sided 95 % interval of the mean effect:
 The interval accounts for both sources of noise: seed-to-seed variation and the finite evaluation set. With
 per-item scores of shape (S seeds, N items), the variance of the grand mean effect is estimated as
 var(seed means)/S + var(item means)/N (a two-way random-effects decomposition; it counts the interaction term
-once too often, so it errs wide), with Welch–Satterthwaite degrees of freedom for the Student-t quantile. With one
+once too often, so it errs wide), with Welch–Satterthwaite degrees of freedom for the Student-t quantile. Paired
+binary scores (differences in {-1, 0, 1}: exact match, accuracy) get one discordant pseudo-pair in each direction
+per seed, as the Agresti–Min adjusted interval for paired proportions does: otherwise two arms that are both 0 (or
+both 1) on every item would show zero spread and no interval, although 0 of N is strong evidence. With one
 value per seed (shape (S,)) it is the paired t interval over seeds. A hierarchical bootstrap was the other option;
 it under-covers badly at the 2–3 seeds the notebooks can afford (resampling 2 seeds gives 3 distinct means),
 while the t quantile at few degrees of freedom widens the interval honestly (`tests/core/test_evidence.py` measures
@@ -41,7 +46,7 @@ import numpy as np
 
 Verdict = Literal["reproduced", "contradicted", "inconclusive", "not tested at this profile"]
 VERDICTS: tuple[str, ...] = ("reproduced", "contradicted", "inconclusive", "not tested at this profile")
-Kind = Literal["directional", "equivalence"]
+Kind = Literal["directional", "equivalence", "check"]
 CONFIDENCE = 0.95
 
 
@@ -90,6 +95,10 @@ def interval_batch(d: np.ndarray, seed_noise: bool = True, confidence: float = C
     from scipy import stats
 
     s, n = d.shape[-2:]
+    if n > 1 and np.isin(d, (-1.0, 0.0, 1.0)).all():  # paired binary scores: add one discordant pseudo-pair each way
+        pad = np.zeros((*d.shape[:-1], 2))
+        pad[..., 0], pad[..., 1] = 1.0, -1.0
+        d, n = np.concatenate([d, pad], axis=-1), n + 2
     mean = d.mean(axis=(-2, -1))
     var = np.zeros_like(mean)
     denom = np.zeros_like(mean)  # Welch–Satterthwaite: sum of v_k^2 / df_k
@@ -181,6 +190,35 @@ def _decide(kind: Kind, metric: str, delta: float, iv: dict[str, Any]) -> Eviden
                    "contradicted" if low > delta or high < -delta else "inconclusive")
         extra["needed_delta"] = max(abs(low), abs(high))  # the margin this interval would fit inside
     return Evidence(verdict=verdict, low=low, high=high, mde=iv["half"], noise=iv["noise"], extra=extra, **base)
+
+
+def deterministic(holds: bool, *, metric: str, tolerance: float | None = None, value: Any = None) -> Evidence:
+    """A paper claim without sampling noise (arithmetic, exact solutions, measured byte counts): `reproduced` when
+    `holds`, else `contradicted`. `tolerance` (in the metric's units, printed as the row's delta) and `value` go in
+    the numbers."""
+    if not isinstance(holds, (bool, np.bool_)):
+        raise TypeError(f"holds must be a bool, got {holds!r}")
+    extra = {"value": value} if value is not None else {}
+    return Evidence("check", metric, float(tolerance) if tolerance is not None else 0.0,
+                    "reproduced" if holds else "contradicted", noise="none (deterministic)", extra=extra)
+
+
+def from_estimate(effect: float, se: float, *, kind: Kind, delta: float, metric: str, df: float = math.inf,
+                  noise: str = "Monte Carlo") -> Evidence:
+    """The same decision from an estimate and its standard error (e.g. a posterior mean and its Monte Carlo error
+    from the autocorrelation time); `df` = inf uses the normal quantile. Oriented like `from_differences`."""
+    from scipy import stats
+
+    delta = _check_delta(delta)
+    if not (math.isfinite(effect) and math.isfinite(se)) or se < 0:
+        raise ValueError(f"need a finite effect and a finite se >= 0, got {effect!r}, {se!r}")
+    if se == 0:
+        return Evidence(kind, metric, delta, "not tested at this profile", effect=float(effect),
+                        reason="zero standard error: noise not measurable")
+    half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, df) * se)
+    iv = {"mean": float(effect), "low": effect - half, "high": effect + half, "half": half, "df": float(df),
+          "seeds": 0, "items": 0, "noise": noise}
+    return _decide(kind, metric, delta, iv)
 
 
 def monte_carlo(samples: Sequence[float] | np.ndarray, *, kind: Kind, delta: float, metric: str,

@@ -33,8 +33,11 @@ def check_paper_id(paper: str) -> str:
 
 
 def figures_dir(paper: str) -> Path:
-    """`figures/<paper>/` under the project root, created if absent."""
-    folder = project_root() / "figures" / check_paper_id(paper)
+    """`figures/<paper>/` under the project root (the committed default-profile figures), or
+    `$REPROLAB_FIGURES_DIR/<paper>/` where set (`reprolab run` sets it to the run folder for other profiles, so
+    they never overwrite the committed figures); created if absent."""
+    env = os.environ.get("REPROLAB_FIGURES_DIR")
+    folder = (Path(env) if env else project_root() / "figures") / check_paper_id(paper)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

@@ -31,8 +31,8 @@ def use_style() -> None:
 
 
 def save_figure(paper: str, name: str, fig=None) -> Path:
-    """Save `fig` (default: the current figure) as `figures/<paper>/<name>.png`; returns that path
-    relative to the project root (so notebook outputs name no machine's folders).
+    """Save `fig` (default: the current figure) as `<figures_dir(paper)>/<name>.png`; returns that path
+    relative to the project root (so notebook outputs name no machine's folders) where it lies inside it.
 
     `name` is a stable slug for what the figure shows (`loss_curves`, `omega_m_per_bin`),
     lower-case words joined by underscores. PNG metadata is stripped so reruns give stable files.
@@ -44,4 +44,4 @@ def save_figure(paper: str, name: str, fig=None) -> Path:
     fig = fig if fig is not None else plt.gcf()
     path = figures_dir(paper) / f"{name}.png"
     fig.savefig(path, metadata={"Software": None})
-    return path.relative_to(project_root())
+    return path.relative_to(project_root()) if path.is_relative_to(project_root()) else path

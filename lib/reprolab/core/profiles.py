@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import types
 import typing
 from typing import Any, Literal, Mapping, TypeVar, Union
@@ -82,6 +83,8 @@ def check_value(name: str, value: Any, annotation: Any) -> Any:
             return value
     elif annotation is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if not math.isfinite(value):
+                raise ProfileError(f"parameter {name!r} must be a finite number, got {value!r}")
             return float(value)
     elif annotation is str:
         if isinstance(value, str):
@@ -135,9 +138,12 @@ def parse_cli_value(text: str) -> Any:
     if text in aliases:
         return aliases[text]
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except json.JSONDecodeError:
         return text
+    if any(isinstance(v, float) and not math.isfinite(v) for v in (value if isinstance(value, list) else [value])):
+        raise ProfileError(f"{text!r} is not a finite number; NaN, Infinity and overflowing values are refused")
+    return value
 
 
 def describe(config_cls: type, profiles: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:

@@ -35,6 +35,13 @@ def mc_error(chain: Chain, name: str) -> float:
     return float(chain.column(name).std() * np.sqrt(tau / len(chain.samples)))
 
 
+def probability_error(chain: Chain, name: str, below: float) -> float:
+    """Monte Carlo standard error of `chain.probability(name, below)`: binomial over N / max(tau) effective samples
+    (derived quantities have no autocorrelation time of their own; the slowest parameter's is used)."""
+    p = chain.probability(name, below)
+    return float(np.sqrt(p * (1 - p) * float(np.max(chain.tau)) / len(chain.samples)))
+
+
 def best_fit(posterior: Posterior, start: np.ndarray) -> tuple[np.ndarray, float]:
     """Minimum chi^2 (prior ignored) by Nelder-Mead from `start`; returns (parameters, chi2_min)."""
     result = minimize(lambda x: float(posterior.chi2(x[None])[0]), np.asarray(start, float), method="Nelder-Mead",

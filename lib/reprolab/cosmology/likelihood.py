@@ -71,19 +71,28 @@ def gaussian_chi2(residual: np.ndarray, inv_cov: np.ndarray) -> np.ndarray:
 
 @dataclass
 class Posterior:
-    """Vectorised log-posterior of `model` given BAO data, a prior and optionally the compressed CMB."""
+    """Vectorised log-posterior of `model` given BAO data, a prior and optionally the compressed CMB.
+
+    The compressed CMB likelihood (θ*, ω_b, ω_b + ω_c) assumes matter domination at early times, which fails for
+    w0 + wa >= 0 (dark energy then grows into the past): with the CMB the prior must carry the w0 + wa < 0 cut,
+    unless `allow_early_dark_energy` asks for the invalid region on purpose (to show what the cut changes).
+    """
 
     model: str
     data: BAOData
     prior: Prior
     cmb: CompressedCMB | None = None
     grid: DistanceGrid = field(default_factory=lambda: DistanceGrid(z_max=2.4, n=801))
+    allow_early_dark_energy: bool = False  # with the CMB, sample w0 + wa >= 0 although the compression is invalid there
 
     def __post_init__(self) -> None:
         if self.model not in MODELS:
             raise ValueError(f"unknown model {self.model!r}; allowed: {', '.join(MODELS)}")
         if (self.cmb is not None) != (self.model == "w0wa_bao_cmb"):
             raise ValueError("the compressed CMB goes with model 'w0wa_bao_cmb' and only with it")
+        if self.cmb is not None and not self.prior.w0_plus_wa_negative and not self.allow_early_dark_energy:
+            raise ValueError(f"the compressed CMB is valid only for w0 + wa < 0; prior {self.prior.name!r} lacks that "
+                             f"cut (give it w0_plus_wa_negative=True, or allow_early_dark_energy=True to sample it anyway)")
         missing = set(self.names) - set(self.prior.ranges)
         if missing:
             raise ValueError(f"prior lacks ranges for {sorted(missing)}")

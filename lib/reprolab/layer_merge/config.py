@@ -39,7 +39,7 @@ class LayerMergeConfig:
     n_test: int = 300  # held-out items per task to report
     # the search
     remove_fraction: float = 0.25  # share of parameters to remove, rounded to whole layers
-    n_trials: int = 36  # evaluations per search (every budget counts)
+    n_trials: int = 120  # evaluations per search (every budget counts; the paper note: about 120)
     min_budget: int = 16  # lowest Hyperband fidelity: items per task 17 / 50 / 150 at eta 3 (paper: 111 / 333 / 1000)
     eta: int = 3
     initial_weights: tuple[float, ...] = (0.5,)  # lambda grid of the initial design (paper: 0.3 ... 1.0)

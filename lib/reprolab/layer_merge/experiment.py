@@ -8,6 +8,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 import torch
@@ -15,7 +16,7 @@ import torch
 from .. import lm
 from ..dispatch import dispatch_key
 from .config import LayerMergeConfig
-from .evaluate import skill_accuracy
+from .evaluate import choice_correct
 from .skills import SKILLS, Item, fact_sentences, generate, knowledge_base, load_items
 
 CANDIDATE_NAMES = {"coref": "chat", "arith": "math", "vartrack": "code", "facts": "facts"}
@@ -59,19 +60,47 @@ def _load_local(cfg: LayerMergeConfig) -> Family:
     return Family(tokenizer, base, candidates, [Path(p).name for p in cfg.candidate_paths], calibration, test)
 
 
+def content_hash(paths: Sequence[str | Path | None]) -> str:
+    """sha256 over the bytes of every file under `paths` (folders walked in sorted order; None skipped): a model
+    folder replaced in place changes the key, not only a renamed one."""
+    digest = hashlib.sha256()
+    for root in (Path(p) for p in paths if p):
+        files = sorted(f for f in root.rglob("*") if f.is_file()) if root.is_dir() else [root] if root.is_file() else []
+        for f in files:
+            digest.update(str(f.relative_to(root.parent)).encode())
+            with open(f, "rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def code_version() -> str:
+    """A hash of this package's source files: scores cached by other code are not replayed."""
+    digest = hashlib.sha256()
+    for f in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(f.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def family_key(cfg: LayerMergeConfig) -> str:
-    """A short hash of what determines the model family (local paths or training settings)."""
+    """A short hash of what determines the model family: the local models' content (when given) or the training
+    settings, the CPU dispatch and this package's code."""
     fields = {k: v for k, v in asdict(cfg).items() if k in (
         "base_path", "candidate_paths", "d_model", "n_layers", "n_heads", "d_ff", "block_size", "corpus_chars", "pretrain_steps", "pretrain_lr",
         "finetune_steps", "finetune_lr", "replay", "batch_size", "finetune_skills", "pretrain_items",
         "finetune_items")}
     fields["cpu_dispatch"] = dispatch_key()  # trained under other kernels, the family is other numbers
+    fields["code"] = code_version()
+    if cfg.base_path:
+        fields["content"] = content_hash([cfg.base_path, *cfg.candidate_paths])
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:12]
 
 
 def evaluation_key(cfg: LayerMergeConfig) -> str:
-    """`family_key` plus what determines a plan's calibration scores: logs of evaluations are kept under it."""
-    fields = [family_key(cfg), cfg.calibration_tasks, cfg.calibration_paths, cfg.n_calibration]
+    """`family_key` plus what determines a plan's calibration scores (calibration files by content): logs of
+    evaluations are kept under it."""
+    fields = [family_key(cfg), cfg.calibration_tasks, cfg.calibration_paths, cfg.n_calibration,
+              content_hash(list(cfg.calibration_paths or ()))]
     return hashlib.sha256(json.dumps(fields).encode()).hexdigest()[:12]
 
 
@@ -132,11 +161,15 @@ def build_family(cfg: LayerMergeConfig, cache_dir: Path | None = None) -> Family
 
 
 def evaluate_model(family: Family, model: torch.nn.Module, name: str, parameters: int | None = None) -> dict:
-    """One results row: test accuracy per task, their mean, English perplexity and the share of the base's
-    parameters."""
+    """One results row: test accuracy per task, their mean, English perplexity, the share of the base's
+    parameters, and `item_scores`: (N,) float64 per test item (all tasks in order), each correct item worth
+    N / (tasks x its task's items), so their mean is the task-averaged score (the evidence engine pairs them)."""
     total = sum(p.numel() for p in family.base.parameters())
-    row = {"model": name, **skill_accuracy(model, family.tokenizer, family.test)}
+    correct = {t: choice_correct(model, family.tokenizer, list(items)) for t, items in family.test.items()}
+    row: dict = {"model": name, **{t: float(c.mean()) for t, c in correct.items()}}
     row["average"] = float(np.mean([row[t] for t in family.test]))
+    n_items = sum(len(c) for c in correct.values())
+    row["item_scores"] = np.concatenate([c * n_items / (len(correct) * len(c)) for c in correct.values()])
     row["perplexity"] = lm.perplexity(model, family.english) if family.english is not None else float("nan")
     row["parameter_share"] = (parameters if parameters is not None else sum(p.numel() for p in model.parameters())) / total
     return row

@@ -46,3 +46,18 @@ def plot_scores(table: pd.DataFrame, reference: float):
     ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()
     return fig
+
+
+def plot_search_trace(traces: dict[str, pd.DataFrame], baseline: float):
+    """Best-so-far mean calibration score over each search's full-budget trials (initial-design points hollow),
+    against the best initial-design plan's score (dashed)."""
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    for name, trace in traces.items():
+        line, = ax.plot(range(len(trace)), trace["best_so_far"], label=name)
+        own = trace["own"].to_numpy()
+        ax.scatter(np.flatnonzero(own), trace["calibration"][own], s=12, color=line.get_color())
+        ax.scatter(np.flatnonzero(~own), trace["calibration"][~own], s=12, facecolors="none", edgecolors=line.get_color())
+    ax.axhline(baseline, color="grey", ls="--", label="best initial-design plan")
+    ax.set(xlabel="full-budget trial", ylabel="mean calibration accuracy", title="Search progress (filled: optimizer's own)")
+    ax.legend(fontsize=8)
+    return fig

@@ -180,6 +180,30 @@ def _pick(trials: list[dict], budget: int) -> tuple[MergePlan, dict[str, float]]
     return best["plan"], best["scores"]
 
 
+def best_initial_design(space: SearchSpace, evaluator: PlanEvaluator, initial: Sequence[dict],
+                        budget: int) -> tuple[MergePlan, dict[str, float]]:
+    """The initial design's best plan at the full `budget` (by mean calibration score): the baseline a search
+    must beat to have searched at all. Scores come from the evaluator's cache where the search computed them."""
+    trials = [{"plan": plan, "budget": budget, "scores": evaluator.score(plan, budget)}
+              for plan in (space.decode(p) for p in initial)]
+    return _pick(trials, budget)
+
+
+def search_trace(result: SearchResult, space: SearchSpace, initial: Sequence[dict], budget: int) -> list[dict]:
+    """One row per full-budget trial in the order the search ran them: whether the plan came from the initial
+    design or from the optimizer, its mean calibration score and the best so far."""
+    seed_plans = {space.decode(p).to_json() for p in initial}
+    rows, best = [], -np.inf
+    for k, t in enumerate(result.trials):
+        if t["budget"] < budget:
+            continue
+        score = float(np.mean(list(t["scores"].values())))
+        best = max(best, score)
+        rows.append({"trial": k, "own": t["plan"].to_json() not in seed_plans, "calibration": score,
+                     "best_so_far": best})
+    return rows
+
+
 def _progress(total: int, desc: str, show: bool):
     from tqdm import tqdm
 

@@ -59,18 +59,33 @@ def base_model(cfg: LiftConfig, domains: Domains) -> tuple[torch.nn.Module, list
 
 @dataclass
 class Scores:
-    """Target exact match, source fact recall and source answer loss (nats/token) of one model."""
+    """Target exact match, source fact recall and source answer loss (nats/token) of one model, and the same per
+    evaluation item in `items` ((N,) float64 arrays under the same names: the evidence engine pairs them)."""
 
     target: float
     source_recall: float
     source_loss: float
+    items: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    def means(self) -> dict[str, float]:
+        return {"target": self.target, "source_recall": self.source_recall, "source_loss": self.source_loss}
 
 
 def score(model: torch.nn.Module, domains: Domains) -> Scores:
-    target, _ = lm.exact_match_accuracy(model, domains.tokenizer, domains.target_eval)
-    recall, _ = lm.exact_match_accuracy(model, domains.tokenizer, domains.source_eval) if domains.source_eval else (float("nan"), None)
-    loss = lm.mean_loss(model, domains.source_eval_tensors) if domains.source_eval_tensors is not None else float("nan")
-    return Scores(float(target), float(recall), float(loss))
+    items: dict[str, np.ndarray] = {}
+    predictions = lm.generate(model, domains.tokenizer, [e.prompt for e in domains.target_eval], 48)
+    items["target"] = np.asarray(lm.exact_match(predictions, list(domains.target_eval)), float)
+    if domains.source_eval:
+        predictions = lm.generate(model, domains.tokenizer, [e.prompt for e in domains.source_eval], 48)
+        items["source_recall"] = np.asarray(lm.exact_match(predictions, list(domains.source_eval)), float)
+    if domains.source_eval_tensors is not None:
+        sums, counts = lm.sequence_losses(model, domains.source_eval_tensors)
+        items["source_loss"] = sums / counts
+        loss = float(sums.sum() / counts.sum())
+    else:
+        loss = float("nan")
+    mean = {k: float(v.mean()) for k, v in items.items()}
+    return Scores(mean["target"], mean.get("source_recall", float("nan")), loss, items)
 
 
 @dataclass

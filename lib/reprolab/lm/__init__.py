@@ -4,7 +4,8 @@ from .adapters import add_lora
 from .corpus import TextCorpus, english_corpus
 from .data import IGNORE_INDEX, concat, pack_text, sft_tensors
 from .datasets_local import instruction_examples, load_records, load_texts
-from .evaluate import exact_match_accuracy, generate, mean_loss, perplexity, unigram_cross_entropy
+from .evaluate import (exact_match_accuracy, generate, mean_loss, perplexity, sequence_losses, unigram_cross_entropy,
+                       unigram_log_probs)
 from .markov import MarkovSource
 from .models import TinyLMConfig, count_parameters, load_causal_lm, tiny_lm
 from .tasks import TASKS, Example, exact_match, extract_answer
@@ -14,7 +15,8 @@ from .train import TrainConfig, TrainResult, train
 
 __all__ = [
     "add_lora", "TextCorpus", "english_corpus", "instruction_examples", "load_records", "load_texts", "IGNORE_INDEX", "concat", "pack_text", "sft_tensors",
-    "exact_match_accuracy", "generate", "mean_loss", "perplexity", "unigram_cross_entropy",
+    "exact_match_accuracy", "generate", "mean_loss", "perplexity", "sequence_losses", "unigram_cross_entropy",
+    "unigram_log_probs",
     "MarkovSource", "TinyLMConfig", "count_parameters", "load_causal_lm", "tiny_lm",
     "TASKS", "Example", "exact_match", "extract_answer", "generate_task",
     "char_tokenizer", "load_tokenizer", "train_bpe", "TrainConfig", "TrainResult", "train",

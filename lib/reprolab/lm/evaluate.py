@@ -12,25 +12,35 @@ from .tasks import Example, exact_match
 
 
 @torch.no_grad()
-def mean_loss(model: torch.nn.Module, data: Mapping[str, torch.Tensor], batch_size: int = 32) -> float:
-    """Mean next-token cross-entropy in nats over all labelled tokens of `data` ((N, T) tensors)."""
+def sequence_losses(model: torch.nn.Module, data: Mapping[str, torch.Tensor],
+                    batch_size: int = 32) -> tuple[np.ndarray, np.ndarray]:
+    """Per-sequence summed next-token cross-entropy (nats) and labelled-token counts, each (N,) float64.
+
+    The per-item scores the evidence engine pairs across arms; `mean_loss` is their token-weighted mean.
+    """
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
-    total, count = 0.0, 0
-    for i in range(0, data["input_ids"].shape[0], batch_size):
-        batch = {k: v[i : i + batch_size].to(device) for k, v in data.items()}
-        logits = model(**{k: v for k, v in batch.items() if k != "labels"}).logits[:, :-1]  # (B, T-1, V)
-        labels = batch["labels"][:, 1:]  # (B, T-1)
-        losses = torch.nn.functional.cross_entropy(
-            logits.reshape(-1, logits.shape[-1]).float(), labels.reshape(-1), ignore_index=-100, reduction="sum"
-        )
-        total += float(losses)
-        count += int((labels != -100).sum())
+    sums, counts = [], []
+    with torch.no_grad():
+        for i in range(0, data["input_ids"].shape[0], batch_size):
+            batch = {k: v[i : i + batch_size].to(device) for k, v in data.items()}
+            logits = model(**{k: v for k, v in batch.items() if k != "labels"}).logits[:, :-1]  # (B, T-1, V)
+            labels = batch["labels"][:, 1:]  # (B, T-1)
+            losses = torch.nn.functional.cross_entropy(logits.transpose(1, 2).float(), labels, ignore_index=-100,
+                                                       reduction="none")  # (B, T-1)
+            sums.append(losses.double().sum(dim=1).cpu())
+            counts.append((labels != -100).sum(dim=1).cpu())
     model.train(was_training)
-    if count == 0:
+    return torch.cat(sums).numpy(), torch.cat(counts).double().numpy()
+
+
+def mean_loss(model: torch.nn.Module, data: Mapping[str, torch.Tensor], batch_size: int = 32) -> float:
+    """Mean next-token cross-entropy in nats over all labelled tokens of `data` ((N, T) tensors)."""
+    sums, counts = sequence_losses(model, data, batch_size)
+    if counts.sum() == 0:
         raise ValueError("no labelled tokens to evaluate (all labels are -100)")
-    return total / count
+    return float(sums.sum() / counts.sum())
 
 
 def perplexity(model: torch.nn.Module, data: Mapping[str, torch.Tensor], batch_size: int = 32) -> float:
@@ -79,11 +89,15 @@ def exact_match_accuracy(model, tokenizer, examples: Sequence[Example], max_new_
     return float(np.mean(exact_match(predictions, list(examples)))), predictions
 
 
+def unigram_log_probs(train_ids: torch.Tensor, vocab_size: int, smoothing: float = 1.0) -> torch.Tensor:
+    """(vocab_size,) float64 log-probabilities of the add-`smoothing` unigram model of `train_ids`."""
+    counts = torch.bincount(train_ids.reshape(-1), minlength=vocab_size).double() + smoothing
+    return torch.log(counts / counts.sum())
+
+
 def unigram_cross_entropy(train_ids: torch.Tensor, eval_ids: torch.Tensor, vocab_size: int, smoothing: float = 1.0) -> float:
     """Cross-entropy in nats/token of `eval_ids` under the add-`smoothing` unigram model of `train_ids`.
 
     The loss of the best context-free predictor: a language model that beats it uses context.
     """
-    counts = torch.bincount(train_ids.reshape(-1), minlength=vocab_size).double() + smoothing
-    log_p = torch.log(counts / counts.sum())
-    return float(-log_p[eval_ids.reshape(-1)].mean())
+    return float(-unigram_log_probs(train_ids, vocab_size, smoothing)[eval_ids.reshape(-1)].mean())

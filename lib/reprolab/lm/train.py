@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Literal, Mapping
@@ -143,6 +142,10 @@ def train(
     from accelerate import Accelerator
     from tqdm import tqdm
 
+    from accelerate.state import AcceleratorState
+
+    if AcceleratorState._shared_state and AcceleratorState().mixed_precision != cfg.mixed_precision:
+        AcceleratorState._reset_state()  # another precision in the same process (keeps the distributed set-up)
     accelerator = Accelerator(cpu=cfg.device == "cpu", mixed_precision=cfg.mixed_precision)
     if cfg.device == "cuda" and accelerator.device.type != "cuda":
         raise RuntimeError("TrainConfig.device is 'cuda' but no CUDA GPU is visible; use 'auto' or 'cpu'")

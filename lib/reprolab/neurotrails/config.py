@@ -57,6 +57,8 @@ class NeuroTrailsConfig:
     lm_batch_size: int = 16
     lm_lr: float = 3e-3
     lm_update_every: int = 20  # paper: 50
+    lm_prune: Literal["soft_magnitude", "magnitude"] = "soft_magnitude"  # official language default: keep ~ |w|^3
+    lm_head_loss: Literal["sum", "mean"] = "sum"  # official: the heads' losses summed
     device: Literal["auto", "cpu", "cuda"] = "auto"
     mixed_precision: Literal["no", "bf16", "fp16"] = "no"  # autocast in training (paper: bf16 for LLaMA)
     threads: int | None = 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Iterable
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -47,12 +48,19 @@ def scores(logits: torch.Tensor, labels: torch.Tensor, combine: str = "logits") 
     return out
 
 
-def batched_scores(batches: Iterable[tuple[torch.Tensor, torch.Tensor]], combine: str = "logits") -> dict[str, float]:
+def batched_scores(batches: Iterable[tuple[torch.Tensor, torch.Tensor]], combine: str = "logits",
+                   per_item: dict[str, np.ndarray] | None = None) -> dict[str, float]:
     """`scores` over (logits (n, M, k), labels (n,)) batches without holding every logit at once: each score is a
-    mean over items, so batch values are averaged with weights n; the best member comes from pooled accuracies."""
+    mean over items, so batch values are averaged with weights n; the best member comes from pooled accuracies.
+    per_item: a dict to fill with the ensemble's `correct` and `nll` per item ((N,) float64 each)."""
     totals: dict[str, float] = {}
     hits, n = None, 0
+    correct, nll = [], []
     for logits, labels in batches:
+        if per_item is not None:
+            ens = ensemble_logits(logits, combine)
+            correct.append((ens.argmax(-1) == labels).double().cpu())
+            nll.append(F.cross_entropy(ens, labels, reduction="none").double().cpu())
         for key, value in scores(logits, labels, combine).items():
             totals[key] = totals.get(key, 0.0) + value * len(labels)
         batch_hits = (logits.argmax(-1) == labels[:, None]).sum(0)
@@ -62,4 +70,6 @@ def batched_scores(batches: Iterable[tuple[torch.Tensor, torch.Tensor]], combine
         raise ValueError("no batches to score")
     out = {key: value / n for key, value in totals.items()}
     out["best_member_accuracy"] = float(hits.max()) / n
+    if per_item is not None:
+        per_item["correct"], per_item["nll"] = torch.cat(correct).numpy(), torch.cat(nll).numpy()
     return out

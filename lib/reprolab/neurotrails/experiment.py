@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
@@ -92,13 +93,15 @@ def vision_data(cfg: NeuroTrailsConfig) -> dict:
             f"{cfg.image_size}px crops"}
 
 
-def evaluate_vision(model: torch.nn.Module, data: Dataset, batch_size: int = 512, num_workers: int = 0) -> dict[str, float]:
-    """`ensemble.scores` of `model` (eval mode, on its own device) over every item of `data`, batch by batch."""
+def evaluate_vision(model: torch.nn.Module, data: Dataset, batch_size: int = 512, num_workers: int = 0,
+                    per_item: dict[str, np.ndarray] | None = None) -> dict[str, float]:
+    """`ensemble.scores` of `model` (eval mode, on its own device) over every item of `data`, batch by batch;
+    `per_item` (a dict) receives the ensemble's per-item `correct` and `nll`."""
     device = next(model.parameters()).device
     loader = DataLoader(data, batch_size=batch_size, num_workers=num_workers)
     with torch.no_grad():
-        return batched_scores((model(batch["x"].to(device)).logits.float(), batch["labels"].to(device))
-                              for batch in loader)
+        return batched_scores(((model(batch["x"].to(device)).logits.float(), batch["labels"].to(device))
+                               for batch in loader), per_item=per_item)
 
 
 @dataclass
@@ -115,6 +118,7 @@ class RunResult:
     density_exact: bool | None = None  # every group of every masked tensor at its live count after every update
     topology_changed: int = 0  # weights regrown over training
     history: list[dict] = field(default_factory=list)
+    items: dict[str, np.ndarray] = field(default_factory=dict, repr=False)  # per test item: correct, nll (ensemble)
 
     def row(self) -> dict:
         return {"variant": self.variant, "seed": self.seed, "b": self.blocks_in_head, **self.scores,
@@ -177,10 +181,11 @@ def run_vision(cfg: NeuroTrailsConfig, data: dict, variant: Variant, seed: int,
     result, dst, exact = _train(model, data["train"], train_cfg, variant, dst_cfg, model.masked_weights(), optimizer,
                                 seed)
     model = result.model.eval()
-    return RunResult(variant.name, seed, variant.blocks_in_head,
-                     evaluate_vision(model, data["test"], num_workers=cfg.num_workers),
+    items: dict[str, np.ndarray] = {}
+    scores = evaluate_vision(model, data["test"], num_workers=cfg.num_workers, per_item=items)
+    return RunResult(variant.name, seed, variant.blocks_in_head, scores,
                      sum(p.numel() for p in model.parameters()), nonzero_count(model, dst), result.seconds, exact,
-                     sum(u["changed"] for u in dst.updates) if dst else 0, result.history)
+                     sum(u["changed"] for u in dst.updates) if dst else 0, result.history, items)
 
 
 def language_data(cfg: NeuroTrailsConfig) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor], float]:
@@ -213,24 +218,29 @@ def run_language(cfg: NeuroTrailsConfig, train: dict, val: dict, variant: Varian
                          num_hidden_layers=cfg.lm_layers, num_attention_heads=max(4, cfg.lm_hidden // 64),
                          num_key_value_heads=max(4, cfg.lm_hidden // 64),
                          max_position_embeddings=2 * cfg.lm_seq_len)
-    model = MultiHeadCausalLM(config, variant.n_heads, variant.blocks_in_head, seed=seed)
+    model = MultiHeadCausalLM(config, variant.n_heads, variant.blocks_in_head, seed=seed, head_loss=cfg.lm_head_loss)
     train_cfg = lm.TrainConfig(steps=cfg.lm_steps, batch_size=cfg.lm_batch_size, lr=cfg.lm_lr,
                                warmup_steps=max(1, cfg.lm_steps // 10), seed=seed, device=cfg.device, progress=False,
                                mixed_precision=cfg.mixed_precision)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lm_lr, betas=(0.9, 0.95), weight_decay=0.0)
-    dst_cfg = DSTConfig(variant.density or 1.0, "erk", cfg.lm_update_every, 0.5, fix=variant.fix)
+    dst_cfg = DSTConfig(variant.density or 1.0, "erk", cfg.lm_update_every, 0.5, fix=variant.fix, prune=cfg.lm_prune)
     result, dst, exact = _train(model, train, train_cfg, variant, dst_cfg, model.masked_weights(), optimizer, seed)
     model = result.model.eval()
-    s = evaluate_language(model, val["input_ids"])
+    tokens: dict[str, np.ndarray] = {}
+    s = evaluate_language(model, val["input_ids"], per_item=tokens)
     s["ensemble_loss"], s["member_loss"] = s.pop("nll"), s.pop("member_nll")
+    n = len(val["input_ids"])
+    items = {"sequence_loss": tokens["nll"].reshape(n, -1).mean(axis=1)}  # (N,) ensemble loss per held-out sequence
     return RunResult(variant.name, seed, variant.blocks_in_head, s, sum(p.numel() for p in model.parameters()),
-                     nonzero_count(model, dst), result.seconds, exact, sum(u["changed"] for u in dst.updates) if dst else 0)
+                     nonzero_count(model, dst), result.seconds, exact, sum(u["changed"] for u in dst.updates) if dst else 0,
+                     items=items)
 
 
-def evaluate_language(model: torch.nn.Module, input_ids: torch.Tensor, batch_size: int = 32) -> dict[str, float]:
+def evaluate_language(model: torch.nn.Module, input_ids: torch.Tensor, batch_size: int = 32,
+                      per_item: dict[str, np.ndarray] | None = None) -> dict[str, float]:
     """`ensemble.scores` of the next-token predictions of a multi-head LM (eval mode, on its own device) over
     (N, T) token blocks, every position but the last of each block; batch by batch, so that logits (b, M, T, V)
-    of one batch are the most held at once."""
+    of one batch are the most held at once. `per_item` receives per-token `correct` and `nll` ((N (T-1),))."""
     device = next(model.parameters()).device
 
     def batches():
@@ -240,7 +250,7 @@ def evaluate_language(model: torch.nn.Module, input_ids: torch.Tensor, batch_siz
             yield flat, ids[:, 1:].reshape(-1).to(device)
 
     with torch.no_grad():
-        return batched_scores(batches())
+        return batched_scores(batches(), per_item=per_item)
 
 
 def run_all(jobs, run, out_dir: Path | None = None, desc: str = "runs") -> list[RunResult]:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from .. import lm
@@ -111,8 +113,18 @@ class Scores:
 
 
 def score(model: torch.nn.Module, domains: Domains) -> Scores:
-    accuracy, _ = lm.exact_match_accuracy(model, domains.tokenizer, domains.task_eval)
-    return Scores(float(accuracy), float(lm.perplexity(model, domains.text_eval)), weight_sparsity(model))
+    """Task exact match, held-out perplexity and sparsity of `model`."""
+    return score_items(model, domains)[0]
+
+
+def score_items(model: torch.nn.Module, domains: Domains) -> tuple[Scores, dict[str, np.ndarray]]:
+    """`score` and the same per evaluation item: `task` (N,) exact match and `text_loss` (M,) held-out loss per
+    sequence in nats/token (the evidence engine pairs them across methods)."""
+    predictions = lm.generate(model, domains.tokenizer, [e.prompt for e in domains.task_eval], 48)
+    task = np.asarray(lm.exact_match(predictions, list(domains.task_eval)), float)
+    sums, counts = lm.sequence_losses(model, domains.text_eval)
+    scores = Scores(float(task.mean()), math.exp(sums.sum() / counts.sum()), weight_sparsity(model))
+    return scores, {"task": task, "text_loss": sums / counts}
 
 
 @dataclass
@@ -127,6 +139,7 @@ class RepairResult:
     revived: int = 0  # sparse methods: non-zero weights at positions the pruner had removed
     history: list[dict] = field(default_factory=list)
     topology: list[dict] = field(default_factory=list)  # SEFT's per-update records (alive, non-zero, grown, ...)
+    items: dict[str, np.ndarray] = field(default_factory=dict, repr=False)  # per-item scores (see `score_items`)
 
     def row(self) -> dict:
         return {"method": self.method, "seed": self.seed, **asdict(self.scores), "trainable": self.trainable,
@@ -155,8 +168,9 @@ def repair(cfg: SeftConfig, pruned: torch.nn.Module, alive: dict[str, torch.Tens
     if method != "lora_reprune" and method != "lora_dense":
         weights = {n: m.weight.detach() for n, m in target_modules(final).items()}
         revived = sum(int(torch.count_nonzero(weights[n][~a])) for n, a in alive.items())
-    return RepairResult(method, seed, score(final, domains), prepared.trainable, memory, result.seconds, merged_sparsity,
-                        revived, result.history, topology)
+    scores, items = score_items(final, domains)
+    return RepairResult(method, seed, scores, prepared.trainable, memory, result.seconds, merged_sparsity,
+                        revived, result.history, topology, items)
 
 
 def repair_all(cfg: SeftConfig, pruned: torch.nn.Module, alive: dict[str, torch.Tensor], domains: Domains,

@@ -20,13 +20,18 @@ import torch
 from .evolve import drop_and_grow_rows
 
 
-def erk_densities(shapes: Mapping[str, tuple[int, ...]], density: float) -> dict[str, float]:
+def erk_densities(shapes: Mapping[str, tuple[int, ...]], density: float,
+                  copies: Mapping[str, int] | None = None) -> dict[str, float]:
     """Erdos-Renyi-Kernel densities: d_l = min(1, eps * sum(shape_l) / prod(shape_l)), eps solved so that the
-    live count is `density` of all entries; layers that would exceed 1 are made dense and eps is solved again."""
+    live count is `density` of all entries; layers that would exceed 1 are made dense and eps is solved again.
+
+    copies: how many identical layers of that shape a name stands for (the M heads packed into one tensor are M
+    layers of the per-head shape, as the official NeuroTrails code allocates them), default 1.
+    """
     if not 0 < density <= 1:
         raise ValueError(f"density must be in (0, 1], got {density}")
-    sizes = {n: math.prod(s) for n, s in shapes.items()}
-    raw = {n: sum(s) / sizes[n] for n, s in shapes.items()}
+    sizes = {n: math.prod(s) * (copies or {}).get(n, 1) for n, s in shapes.items()}
+    raw = {n: sum(s) / math.prod(s) for n, s in shapes.items()}  # per layer, whatever its copies
     dense: set[str] = set()
     while True:
         budget = density * sum(sizes.values()) - sum(sizes[n] for n in dense)
@@ -48,6 +53,8 @@ class DSTConfig:
     final_drop_rate: float = 0.005  # cosine-annealed to this by the last step
     regrow: Literal["gradient", "random"] = "gradient"  # RigL or SET
     fix: bool = False  # static sparse training: never update the masks
+    prune: Literal["magnitude", "soft_magnitude"] = "magnitude"  # drop the smallest |w|, or keep live weights sampled
+    # with probability proportional to |w|^3 (NeuroTrails' language default)
 
     def __post_init__(self) -> None:
         if not 0 < self.density <= 1:
@@ -55,6 +62,8 @@ class DSTConfig:
         if self.distribution not in ("erk", "uniform") or self.regrow not in ("gradient", "random"):
             raise ValueError(f"distribution must be erk or uniform and regrow gradient or random, got "
                              f"{self.distribution!r}, {self.regrow!r}")
+        if self.prune not in ("magnitude", "soft_magnitude"):
+            raise ValueError(f"prune must be magnitude or soft_magnitude, got {self.prune!r}")
         if self.update_every < 1 or not 0 <= self.final_drop_rate <= self.drop_rate <= 1:
             raise ValueError(f"need update_every >= 1 and 0 <= final_drop_rate <= drop_rate <= 1, got "
                              f"{self.update_every}, {self.final_drop_rate}, {self.drop_rate}")
@@ -71,8 +80,10 @@ class DynamicSparsity:
         for name, w in self.weights.items():
             if w.shape[0] % self.groups[name]:
                 raise ValueError(f"{name}: leading size {w.shape[0]} is not divisible into {self.groups[name]} groups")
-        shapes = {n: tuple(w.shape) for n, w in self.weights.items()}
-        densities = erk_densities(shapes, cfg.density) if cfg.distribution == "erk" else {n: cfg.density for n in shapes}
+        # ERK per group: a packed tensor of g heads is g layers of shape (rows / g, ...), as separate heads would be
+        shapes = {n: (w.shape[0] // self.groups[n], *w.shape[1:]) for n, w in self.weights.items()}
+        densities = (erk_densities(shapes, cfg.density, self.groups) if cfg.distribution == "erk"
+                     else {n: cfg.density for n in shapes})
         self.live_per_group = {n: max(1, round(densities[n] * w.numel() / self.groups[n])) for n, w in self.weights.items()}
         gen = torch.Generator().manual_seed(seed)
         self.masks: dict[str, torch.Tensor] = {}
@@ -114,12 +125,20 @@ class DynamicSparsity:
                 grow = w.grad.detach().abs().view(g, -1)
             else:
                 grow = torch.rand(mask.shape, generator=self._gen).to(w.device)
-            new = drop_and_grow_rows(mask, w.detach().abs().view(g, -1), grow, n)
+            new = drop_and_grow_rows(mask, self._drop_score(w.detach().view(g, -1)), grow, n)
             w.view(g, -1)[new & ~mask] = 0.0  # regrown weights start at zero
             record["changed"] += int((new & ~mask).sum())
             self.masks[name] = new.view_as(w)
         self.updates.append(record)
         self.apply()
+
+    def _drop_score(self, w: torch.Tensor) -> torch.Tensor:
+        """(G, N) scores whose n smallest live entries are dropped: |w|, or for soft magnitude 3 log|w| plus Gumbel
+        noise (keeping the largest scores is sampling without replacement with probability proportional to |w|^3)."""
+        if self.cfg.prune == "magnitude":
+            return w.abs()
+        uniform = torch.rand(w.shape, generator=self._gen).clamp_(1e-12, 1 - 1e-12).to(w.device)
+        return 3 * torch.log(w.abs().float() + 1e-30) - torch.log(-torch.log(uniform))
 
     def after_backward(self, step: int, _model: torch.nn.Module) -> None:
         """Hook for `reprolab.lm.train`: update the topology on schedule, then mask the gradients."""
