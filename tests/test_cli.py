@@ -166,3 +166,13 @@ def test_figures_of_other_profiles_go_to_the_run_folder(tmp_path, monkeypatch):
         assert paths.figures_dir("03") == tmp_path / "run" / "figures" / "03"
     with cli.kernel_environment(True, tmp_path / "run"):
         assert paths.figures_dir("03") == tmp_path / "figures" / "03"
+
+
+def test_relative_path_parameters_resolve_against_the_callers_folder(tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "x.json").write_text("[]")
+    out = cli.absolute_paths({"metamathqa_path": "data/x.json", "tokenizer_path": "t5-base", "steps": 3,
+                              "candidate_paths": ["data", "missing"], "image_root": "/abs"}, cwd=tmp_path)
+    assert out["metamathqa_path"] == str(tmp_path / "data" / "x.json")
+    assert out["tokenizer_path"] == "t5-base" and out["steps"] == 3 and out["image_root"] == "/abs"
+    assert out["candidate_paths"] == [str(tmp_path / "data"), "missing"]

@@ -63,6 +63,24 @@ def check_parameters(nb: Notebook, profile: str, params: dict[str, Any]) -> None
         raise UsageError(f"notebook {nb.name}: {err}") from None
 
 
+PATH_SUFFIXES = ("_path", "_paths", "_root", "_dir")
+
+
+def absolute_paths(params: dict[str, Any], cwd: Path | None = None) -> dict[str, Any]:
+    """Path parameters (names ending in _path, _paths, _root, _dir) as given relative to the caller's working
+    directory, made absolute where they exist there: papermill runs the kernel in notebooks/, where a relative path
+    would mean something else. Hub-style ids and absolute paths pass unchanged."""
+    cwd = cwd or Path.cwd()
+
+    def fix(value: Any) -> Any:
+        if isinstance(value, str) and value and not Path(value).is_absolute() and (cwd / value).exists():
+            return str((cwd / value).resolve())
+        return value
+
+    return {k: ([fix(v) for v in value] if isinstance(value, (list, tuple)) else fix(value))
+            if k.endswith(PATH_SUFFIXES) else value for k, value in params.items()}
+
+
 def kernel_name(pinned: bool = True) -> str:
     """The project kernel (pinned CPU dispatch, or `reprolab-native`) where `make setup` registered it,
     else the default python3 (which then gets the dispatch through the environment)."""
@@ -118,7 +136,7 @@ def run_notebook(nb: Notebook, profile: str = "default", params: dict[str, Any] 
     cpu_dispatch: `pinned` or `native`; None takes `default_dispatch(profile)`."""
     import papermill
 
-    params = dict(params or {})
+    params = absolute_paths(dict(params or {}))
     check_parameters(nb, profile, params)
     pinned = (cpu_dispatch or default_dispatch(profile)) == "pinned"
     out = new_run_folder(nb, profile)
