@@ -13,23 +13,17 @@ from __future__ import annotations
 import json
 import os
 import platform
-import time
 from pathlib import Path
 
 import torch
 
+from reprolab.core.runtime import time_call
 from reprolab.dispatch import dispatch_state
 
 
-def best_seconds(fn, repeat: int = 5) -> float:
-    """Best wall time of `repeat` calls after one warm-up call, in seconds."""
-    fn()
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
+def best_seconds(fn) -> float:
+    """Mean wall time of 5 calls after one warm-up call, in seconds."""
+    return time_call(fn, repeat=5, warmup=True)[0]
 
 
 def gemm_gflops(n: int, dtype: torch.dtype, threads: int) -> float:
