@@ -111,3 +111,17 @@ def test_paired_binary_scores_that_never_differ_still_give_an_interval():
     ev = evidence.directional(zeros, zeros, delta=0.05, metric="exact match", seed_noise=False)
     assert ev.verdict == "contradicted" and 0 < ev.mde < 0.05
     assert evidence.directional(zeros, zeros, delta=0.005, metric="exact match", seed_noise=False).verdict == "inconclusive"
+
+
+def test_monte_carlo_estimates_and_deterministic_claims():
+    close = evidence.from_estimate(0.01, 0.005, kind="equivalence", delta=0.044, metric="w0 mean")
+    assert close.verdict == "reproduced" and close.noise == "Monte Carlo"
+    assert evidence.from_estimate(0.3, 0.01, kind="equivalence", delta=0.044, metric="w0").verdict == "contradicted"
+    assert evidence.from_estimate(0.05, 0.1, kind="directional", delta=0.02, metric="p").verdict == "inconclusive"
+    assert evidence.from_estimate(0.05, 0.0, kind="directional", delta=0.02, metric="p").verdict == "not tested at this profile"
+    with pytest.raises(ValueError, match="finite"):
+        evidence.from_estimate(float("nan"), 0.1, kind="directional", delta=0.02, metric="p")
+    assert evidence.deterministic(True, metric="count").verdict == "reproduced"
+    assert evidence.deterministic(False, metric="count").kind == "check"
+    with pytest.raises(TypeError, match="bool"):
+        evidence.deterministic(1, metric="count")

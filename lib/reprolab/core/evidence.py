@@ -219,11 +219,3 @@ def from_estimate(effect: float, se: float, *, kind: Kind, delta: float, metric:
     iv = {"mean": float(effect), "low": effect - half, "high": effect + half, "half": half, "df": float(df),
           "seeds": 0, "items": 0, "noise": noise}
     return _decide(kind, metric, delta, iv)
-
-
-def monte_carlo(samples: Sequence[float] | np.ndarray, *, kind: Kind, delta: float, metric: str,
-                threshold: float = 0.0) -> Evidence:
-    """A claim about a Monte Carlo estimate: `samples` are independent draws (e.g. per-chain or thinned posterior
-    values) of the quantity, compared with `threshold` (directional: above it by more than δ is the claim)."""
-    x = np.asarray(samples, dtype=float).ravel() - threshold
-    return _decide(kind, metric, _check_delta(delta), effect_interval(x[None, :], seed_noise=False))
