@@ -141,7 +141,8 @@ def run_notebook(nb: Notebook, profile: str = "default", params: dict[str, Any] 
     pinned = (cpu_dispatch or default_dispatch(profile)) == "pinned"
     out = new_run_folder(nb, profile)
     start, error = time.perf_counter(), None
-    with kernel_environment(pinned, out, figures_in_run=profile != "default"):
+    # only the default profile on the pinned dispatch reproduces the committed figures; every other run keeps its own
+    with kernel_environment(pinned, out, figures_in_run=profile != "default" or not pinned):
         try:
             papermill.execute_notebook(str(nb.path()), str(out / f"{nb.name}.ipynb"),
                                        parameters={"profile": profile, **params}, kernel_name=kernel_name(pinned),
