@@ -30,7 +30,7 @@ $(STAMP): pyproject.toml $(LOCK)
 	@echo "set-up done: $(BIN)/python with torch $$($(BIN)/python -c 'import torch; print(torch.__version__)')"
 
 lock: setup  ## re-resolve the lock from pyproject.toml's ranges: newest versions, then freeze them
-	$(BIN)/python -m pip install -q --upgrade -e ".[dev]"
+	$(BIN)/python -m pip install -q --upgrade --upgrade-strategy eager -e ".[dev]" "$(TORCH_SPEC)"  # torch stays on its build
 	$(BIN)/python -m pip freeze --exclude-editable | sed -E 's/\+[a-z0-9.]+$$//' | sort -f > $(LOCK)
 	$(BIN)/python -m reprolab.lockfile $(LOCK) environment.yml
 	@touch $(STAMP)
