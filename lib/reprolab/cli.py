@@ -22,6 +22,7 @@ from typing import Any, Sequence
 
 from . import dispatch
 from .catalog import NOTEBOOKS, Notebook, UnknownNotebook, find
+from .core.paths import new_run_folder
 from .core.profiles import ProfileError, parse_cli_value, resolve
 
 KERNEL = dispatch.KERNEL_PINNED
@@ -114,21 +115,6 @@ def kernel_environment(pinned: bool, run_dir: Path, figures_in_run: bool = False
         os.environ.update(saved)
 
 
-def new_run_folder(nb: Notebook, profile: str) -> Path:
-    """A fresh `runs/<id>/<timestamp>-<profile>[-n]/`, never one that another run already uses."""
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    parent = nb.path().parent.parent / "runs" / nb.id
-    parent.mkdir(parents=True, exist_ok=True)
-    for n in range(1000):
-        out = parent / (f"{stamp}-{profile}" if n == 0 else f"{stamp}-{profile}-{n}")
-        try:
-            out.mkdir()
-            return out
-        except FileExistsError:
-            continue
-    raise UsageError(f"could not create a new run folder under {parent}")
-
-
 def run_notebook(nb: Notebook, profile: str = "default", params: dict[str, Any] | None = None,
                  cpu_dispatch: str | None = None) -> RunSummary:
     """Execute `nb` with papermill into `runs/<id>/<timestamp>/`; never touches the committed notebook.
@@ -139,7 +125,7 @@ def run_notebook(nb: Notebook, profile: str = "default", params: dict[str, Any] 
     params = absolute_paths(dict(params or {}))
     check_parameters(nb, profile, params)
     pinned = (cpu_dispatch or default_dispatch(profile)) == "pinned"
-    out = new_run_folder(nb, profile)
+    out = new_run_folder(nb.path().parent.parent / "runs" / nb.id, profile)
     start, error = time.perf_counter(), None
     # only the default profile on the pinned dispatch reproduces the committed figures; every other run keeps its own
     with kernel_environment(pinned, out, figures_in_run=profile != "default" or not pinned):

@@ -44,3 +44,10 @@ def test_cache_dir_is_shared_by_runs(project):
     assert paths.cache_dir("01") == project / "runs" / "01" / "cache" and paths.cache_dir("01").is_dir()
     with pytest.raises(ValueError, match="two digits"):
         paths.cache_dir("1")
+
+
+def test_run_folders_started_in_the_same_second_are_distinct(tmp_path):
+    from reprolab.core.paths import new_run_folder
+
+    first, second = new_run_folder(tmp_path, "default"), new_run_folder(tmp_path, "default")
+    assert first != second and first.is_dir() and second.is_dir() and first.name.endswith("-default")

@@ -48,6 +48,21 @@ def runs_root() -> Path:
     return Path(env).resolve() if env else project_root() / "runs"
 
 
+def new_run_folder(parent: Path, suffix: str = "") -> Path:
+    """A new folder `parent/<UTC timestamp>[-suffix][-n]`, created here: never one another run already uses
+    (two runs started in the same second get `-1`, `-2`, ...)."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + (f"-{suffix}" if suffix else "")
+    parent.mkdir(parents=True, exist_ok=True)
+    for n in range(1000):
+        folder = parent / (stamp if n == 0 else f"{stamp}-{n}")
+        try:
+            folder.mkdir()
+            return folder
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"could not create a new run folder under {parent}")
+
+
 def run_dir(paper: str) -> Path:
     """This run's output folder: `$REPROLAB_RUN_DIR` (set by `reprolab run`), else a new
     `<runs_root>/<paper>/<UTC timestamp>[-n]/` (never shared with a run started in the same second),
@@ -58,17 +73,7 @@ def run_dir(paper: str) -> Path:
         if env:
             _RUN_DIRS[paper] = Path(env)
         else:
-            stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-            parent = runs_root() / paper
-            parent.mkdir(parents=True, exist_ok=True)
-            for n in range(1000):
-                folder = parent / (stamp if n == 0 else f"{stamp}-{n}")
-                try:
-                    folder.mkdir()
-                    break
-                except FileExistsError:
-                    continue
-            _RUN_DIRS[paper] = folder
+            _RUN_DIRS[paper] = new_run_folder(runs_root() / paper)
     _RUN_DIRS[paper].mkdir(parents=True, exist_ok=True)
     return _RUN_DIRS[paper]
 
