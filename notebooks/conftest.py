@@ -23,6 +23,8 @@ dispatch.pin()
 
 import pytest  # noqa: E402
 
+collect_ignore = ["evidence"]  # evidence runs (up to an hour each) are checked by tests/test_evidence_notebooks.py
+
 BUDGET_S = 240.0
 HARD_LIMIT_S = 1.25 * BUDGET_S
 _seconds: dict[str, float] = defaultdict(float)

@@ -176,3 +176,8 @@ def test_relative_path_parameters_resolve_against_the_callers_folder(tmp_path):
     assert out["metamathqa_path"] == str(tmp_path / "data" / "x.json")
     assert out["tokenizer_path"] == "t5-base" and out["steps"] == 3 and out["image_root"] == "/abs"
     assert out["candidate_paths"] == [str(tmp_path / "data"), "missing"]
+
+
+def test_build_of_an_unknown_profile_fails_before_any_work(capsys):
+    assert cli.main(["build", "05", "--profile", "no_such_profile"]) == 2
+    assert "05_lift has no profile 'no_such_profile'; its profiles: default, cpu_long, smollm2, paper" in capsys.readouterr().err

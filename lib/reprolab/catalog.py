@@ -42,6 +42,11 @@ class Notebook:
         """The committed metrics of the committed notebook's execution (the reproduction check compares with it)."""
         return project_root() / "notebooks" / f"{self.name}.metrics.json"
 
+    def evidence_path(self, profile: str) -> Path:
+        """The committed evidence execution of a non-default profile: `notebooks/evidence/<name>.<profile>.ipynb`
+        (its metrics beside it as `.metrics.json`)."""
+        return project_root() / "notebooks" / "evidence" / f"{self.name}.{profile}.ipynb"
+
     def load(self) -> tuple[type, dict]:
         """Import the config class and the profiles dict."""
         mod, cls = self.config.split(":")

@@ -9,6 +9,7 @@ cell and its config dataclass, so a bad name or value fails before any work star
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -155,16 +156,30 @@ def format_summary(rows: Sequence[RunSummary]) -> str:
     return "\n".join(lines)
 
 
-def build_notebook(nb: Notebook) -> float:
-    """Re-create notebooks/<nb>.ipynb from its .py source, execute it at the default profile with the
-    pinned CPU dispatch, and only when it succeeds replace the committed notebook and its
-    `notebooks/<nb>.metrics.json` (the numbers CI compares with). Returns the wall time in seconds."""
+def source_sha256(nb: Notebook) -> str:
+    """sha256 of the notebook's `.py` source: an executed notebook records it, so stale evidence shows."""
+    return hashlib.sha256(nb.source().read_bytes()).hexdigest()
+
+
+def build_notebook(nb: Notebook, profile: str = "default") -> float:
+    """Re-create the notebook from its .py source, execute it, and only when it succeeds replace the committed files.
+
+    default profile: pinned CPU dispatch, into notebooks/<nb>.ipynb and `notebooks/<nb>.metrics.json` (the numbers
+    CI compares with). Any other profile (an evidence run): the machine's native dispatch, into
+    `notebooks/evidence/<nb>.<profile>.ipynb` with its metrics beside it and its figures in
+    `notebooks/evidence/figures/<profile>/<id>/`. The executed notebook records the source's sha256, the profile and
+    the wall time in its metadata (`reprolab`). Returns the wall time in seconds."""
     import jupytext
     import papermill
 
     source = nb.source()
     if not source.is_file():
         raise UsageError(f"notebook source {source.name} is missing")
+    profiles = nb.load()[1]
+    if profile not in profiles:
+        raise UsageError(f"{nb.name} has no profile {profile!r}; its profiles: {', '.join(profiles)}")
+    evidence = profile != "default"
+    target = nb.evidence_path(profile) if evidence else nb.path()
     notebook = jupytext.read(source)
     notebook.metadata["kernelspec"] = {"name": KERNEL, "display_name": "reprolab", "language": "python"}
     notebook.metadata["jupytext"] = {"formats": "ipynb,py:percent"}
@@ -172,9 +187,10 @@ def build_notebook(nb: Notebook) -> float:
         staged, executed, run = Path(tmp) / "source.ipynb", Path(tmp) / f"{nb.name}.ipynb", Path(tmp) / "run"
         jupytext.write(notebook, staged)
         start = time.perf_counter()
-        with kernel_environment(True, run):
+        with kernel_environment(not evidence, run, figures_in_run=evidence):
             try:
-                papermill.execute_notebook(str(staged), str(executed), kernel_name=kernel_name(True), progress_bar=True,
+                papermill.execute_notebook(str(staged), str(executed), kernel_name=kernel_name(not evidence),
+                                           parameters={"profile": profile} if evidence else None, progress_bar=True,
                                            cwd=str(nb.path().parent))
             except papermill.PapermillExecutionError as err:
                 raise UsageError(f"{nb.name} failed in cell {err.exec_count}: {err.ename}: {err.evalue}; "
@@ -182,18 +198,26 @@ def build_notebook(nb: Notebook) -> float:
         seconds = time.perf_counter() - start
         if not (run / "metrics.json").is_file():
             raise UsageError(f"{nb.name} ran but wrote no metrics.json; the committed notebook is unchanged")
-        strip_run_metadata(executed)
-        shutil.move(executed, nb.path())
-        shutil.copyfile(run / "metrics.json", nb.metrics_path())
+        strip_run_metadata(executed, {"source_sha256": source_sha256(nb), "profile": profile,
+                                      "wall_seconds": round(seconds, 1)})
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(executed, target)
+        shutil.copyfile(run / "metrics.json", target.with_suffix(".metrics.json"))
+        if evidence and (run / "figures" / nb.id).is_dir():
+            figures = target.parent / "figures" / profile / nb.id
+            shutil.rmtree(figures, ignore_errors=True)
+            shutil.copytree(run / "figures" / nb.id, figures)
     return seconds
 
 
-def strip_run_metadata(path: Path) -> None:
+def strip_run_metadata(path: Path, record: dict[str, Any] | None = None) -> None:
     """Drop what differs between machines and runs from an executed notebook's metadata
-    (absolute paths, timestamps), keeping each cell's duration in seconds."""
+    (absolute paths, timestamps), keeping each cell's duration in seconds; `record` goes into metadata.reprolab."""
     import nbformat
 
     notebook = nbformat.read(path, as_version=4)
+    if record:
+        notebook.metadata["reprolab"] = record
     for key in ("input_path", "output_path", "start_time", "end_time"):
         notebook.metadata.get("papermill", {}).pop(key, None)
     for cell in notebook.cells:
@@ -241,8 +265,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                             "kernels (default: pinned for the default profile, native otherwise)")
     run.add_argument("-p", "--param", nargs=2, action="append", metavar=("KEY", "VALUE"),
                      help="override one parameter; values are JSON (100, 0.5, true, null, [1,2]) or strings")
-    build = sub.add_parser("build", help="re-create and execute the committed notebooks/<nb>.ipynb")
+    build = sub.add_parser("build", help="re-create and execute the committed notebooks/<nb>.ipynb (or, with --profile, "
+                                         "its evidence run notebooks/evidence/<nb>.<profile>.ipynb)")
     build.add_argument("notebook")
+    build.add_argument("--profile", default="default", help="default, or an evidence profile such as smollm2")
     sub.add_parser("readme", help="rewrite README.md's notebook table from the committed metrics")
     args = parser.parse_args(argv)
     try:
@@ -256,7 +282,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "build":
             nb = find(args.notebook)
-            print(f"{nb.name}: built and executed in {build_notebook(nb):.1f}s")
+            print(f"{nb.name} ({args.profile}): built and executed in {build_notebook(nb, args.profile):.1f}s")
             return 0
         if args.command == "run":
             nbs, params = [find(args.notebook)], parse_params(args.param)

@@ -34,12 +34,23 @@ def _verdicts(payload: dict) -> str:
     return " · ".join(f"{SHORT[v]} {', '.join(ids)}" for v, ids in groups.items() if ids) or "none"
 
 
+def _evidence_cell(metrics: Path) -> str:
+    """`smollm2 (model smollm2-135m-instruct, 41 min): R 1a · I 2a, 2b`, from an evidence run's metrics and notebook."""
+    payload = json.loads(metrics.read_text())
+    profile = metrics.name.split(".")[1]
+    model = payload.get("config", {}).get("model_path") or "tiny base"
+    notebook = metrics.with_name(metrics.name.replace(".metrics.json", ".ipynb"))
+    seconds = json.loads(notebook.read_text())["metadata"].get("reprolab", {}).get("wall_seconds")
+    cost = f", {seconds / 60:.0f} min" if seconds else ""
+    return f"{profile} (model {model}{cost}): {_verdicts(payload)}"
+
+
 def _row(nb: Notebook) -> str:
     payload = json.loads(nb.metrics_path().read_text())
     counts = payload["claim_counts"]
     claims = " / ".join(str(counts["paper_claims"][v]) for v in VERDICTS)
     checks = f"{counts['checks']['pass']}/{counts['checks']['pass'] + counts['checks']['fail']}"
-    extra = [f"{p.name.split('.')[1]}: {_verdicts(json.loads(p.read_text()))}" for p in evidence_runs(nb)]
+    extra = [_evidence_cell(p) for p in evidence_runs(nb)]
     evidence = "; ".join(extra) if extra else "—"
     return (f"| {nb.id} | {nb.arxiv or '—'} | {nb.title} | {claims} | {_verdicts(payload)} | {checks} | "
             f"{wall_seconds(nb.path()):.0f} s | {evidence} |")

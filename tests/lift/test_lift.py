@@ -58,6 +58,10 @@ def test_bad_inputs_fail_clearly():
         lift.prepare(torch.nn.Linear(2, 2), "qlora", 1e-3, lift.SparseSpec())
     with pytest.raises(ValueError, match="target_path needs model_path"):
         lift.LiftConfig(target_path="math_10k.json")
+    with pytest.raises(ValueError, match="allowed: 2_digit_addition, 2_digit_subtraction"):
+        lift.LiftConfig(target_tasks=("3_digit_addition",))
+    with pytest.raises(ValueError, match="n_source_choices must be at least 1"):
+        lift.LiftConfig(n_source_choices=0)
 
 
 def test_masks_refresh_on_schedule_but_not_after_the_last_step(small):

@@ -101,7 +101,10 @@ def test_bad_inputs_fail_early_with_the_allowed_values(pruned_setup):
     with pytest.raises(ValueError, match="0 < n < m"):
         seft.SeftConfig(nm=(4, 2))
     with pytest.raises(ValueError, match="go together"):
-        seft.SeftConfig(model_path="some/model")
+        seft.SeftConfig(model_path="some/model", train_path="train.json")
+    with pytest.raises(ValueError, match="n_choices must be at least 1"):
+        seft.SeftConfig(n_choices=0)
+    assert seft.SeftConfig(model_path="smollm2-135m-instruct").model_path  # a model alone uses the shipped data
 
 
 def test_updates_use_the_mean_gradient_of_the_accumulation_window(pruned_setup):

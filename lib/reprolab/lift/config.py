@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from ..lm.real_tasks import ARITHMETIC
 from .finetune import METHODS
 
 
@@ -14,8 +15,13 @@ class LiftConfig:
 
     seed: int = 0  # first fine-tuning seed (data order, LoRA init); the base model always uses seed 0
     n_seeds: int = 3  # paired seeds: 3 gives a t quantile of 4.3 where 2 gives 12.7
-    model_path: str = ""  # local HF causal LM to fine-tune (paper profile); empty: pre-train the tiny base here
-    target_path: str = ""  # local instruction data (paper: LLM-Adapters math_10k.json); empty: generated addition
+    model_path: str = ""  # pretrained model: a registry name (reprolab.lm.pretrained), local HF folder or cached hub id; empty: pre-train the tiny base here
+    target_path: str = ""  # local instruction data (paper: LLM-Adapters math_10k.json); empty: target_tasks (pretrained) or generated addition
+    target_tasks: tuple[str, ...] = ("2_digit_addition", "2_digit_subtraction")  # BIG-bench arithmetic, pretrained model without target_path
+    n_source_choices: int = 250  # pretrained model: BIG-bench multiple-choice items scored for retention (general knowledge first)
+    n_text_blocks: int = 32  # pretrained model: held-out English blocks scored for retention
+    text_block_size: int = 128  # tokens per held-out English block
+    answer_tokens: int = 48  # new tokens generated per scored answer
     d_model: int = 64  # tiny base width
     n_layers: int = 2
     d_ff: int = 176
@@ -52,6 +58,14 @@ class LiftConfig:
             raise ValueError(f"learning rates must be positive, got {self.lr_full}, {self.lr_adapter}")
         if self.target_path and not self.model_path:
             raise ValueError("target_path needs model_path: the generated source domain only fits the tiny base model")
+        unknown = [t for t in self.target_tasks if t not in ARITHMETIC]
+        if unknown:
+            raise ValueError(f"unknown target_tasks {unknown}; allowed: {', '.join(ARITHMETIC)}")
+        for name in ("n_source_choices", "n_text_blocks", "answer_tokens", "n_eval", "n_target_train", "batch_size"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.text_block_size < 2:
+            raise ValueError(f"text_block_size must be at least 2, got {self.text_block_size}")
 
     @property
     def interval(self) -> int:
@@ -62,6 +76,11 @@ PROFILES: dict[str, dict] = {
     "default": {},  # about 3 minutes on 2 CPU cores
     "cpu_long": {"n_seeds": 4, "d_model": 128, "n_layers": 4, "d_ff": 352, "pretrain_steps": 2500, "steps": 1000, "n_eval": 300,
                  "methods": ("full", "lora", "dora", "lift", "lift_smallest", "magnitude")},
+    # Evidence run on a real pretrained model (notebooks/evidence/05_lift.smollm2.ipynb, about 40 minutes on 2 cores):
+    # a Q4 copy of SmolLM2-135M-Instruct fine-tuned on BIG-bench 2-digit addition and subtraction.
+    "smollm2": {"model_path": "smollm2-135m-instruct", "n_seeds": 2, "methods": ("full", "lora", "lift", "magnitude"),
+                "steps": 60, "batch_size": 16, "block_size": 32, "lr_full": 5e-5, "lr_adapter": 1e-3, "budget_rank": 8,
+                "filter_rank": 8, "svd": "randomized", "n_eval": 200, "n_target_train": 2000, "answer_tokens": 10},
     "paper": {"model_path": "meta-llama/Llama-2-7b-hf", "target_path": "LLM-Adapters/ft-training_set/math_10k.json",
               "n_seeds": 1, "steps": 1875, "batch_size": 16, "lr_full": 5e-5, "lr_adapter": 2e-4, "budget_rank": 128,
               "filter_rank": 64, "update_interval": 400, "block_size": 2048, "device": "cuda", "threads": None},

@@ -8,13 +8,21 @@ import numpy as np
 import torch
 
 from .. import lm
+from ..lm import real_tasks
+from ..lm.pretrained import load_pretrained, load_pretrained_tokenizer
+from ..lm.real_tasks import ChoiceItem
 from ..lm.tasks import Example
 from .config import LiftConfig
 from .finetune import SparseSpec, memory_bytes, prepare, target_modules
 
 @dataclass
 class Domains:
-    """Tokenizer, pre-training data (source), target training data and the scored example sets."""
+    """Tokenizer, pre-training data (source), target training data and the scored sets.
+
+    Source retention is measured by what exists: generated fact questions (`source_eval`, exact match) and their
+    answer loss (`source_eval_tensors`) for the tiny base; for a pretrained model, multiple-choice items it does
+    above chance (`source_choices`) and held-out English text (`source_eval_tensors`, loss per block).
+    """
 
     tokenizer: object
     pretrain: dict[str, torch.Tensor] | None
@@ -22,6 +30,12 @@ class Domains:
     target_eval: list[Example]
     source_eval: list[Example]
     source_eval_tensors: dict[str, torch.Tensor] | None
+    source_choices: list[ChoiceItem] = field(default_factory=list)
+
+    @property
+    def source_metric(self) -> str:
+        """The per-item source score that claim 2 is decided on."""
+        return "source_choice" if self.source_choices else "source_recall"
 
 
 def generated_domains(cfg: LiftConfig) -> Domains:
@@ -44,10 +58,34 @@ def generated_domains(cfg: LiftConfig) -> Domains:
                    lm.sft_tensors(tok, source_eval, cfg.block_size))
 
 
+def pretrained_domains(cfg: LiftConfig) -> Domains:
+    """A pretrained model's tokenizer; target: BIG-bench arithmetic (`target_tasks`, train / test split) or local
+    instruction data (`target_path`, split the same way); source: BIG-bench multiple choice the model does above
+    chance and held-out English text, neither ever trained on."""
+    tok = load_pretrained_tokenizer(cfg.model_path)
+    if cfg.target_path:
+        examples = lm.instruction_examples(cfg.target_path)
+        train = [e for e in examples if real_tasks.split_of(e.prompt) == "train"]
+        test = [e for e in examples if real_tasks.split_of(e.prompt) == "test"]
+    else:
+        train, test = (real_tasks.arithmetic_examples(cfg.target_tasks, s) for s in ("train", "test"))
+    text = lm.pack_text(tok, lm.english_corpus().validation, cfg.text_block_size)
+    if len(text["input_ids"]) < cfg.n_text_blocks:
+        raise ValueError(f"the held-out English text gives {len(text['input_ids'])} blocks, fewer than n_text_blocks = {cfg.n_text_blocks}")
+    return Domains(tok, None, lm.sft_tensors(tok, train[:cfg.n_target_train], cfg.block_size), test[:cfg.n_eval], [],
+                   {k: v[:cfg.n_text_blocks] for k, v in text.items()}, real_tasks.choice_items()[:cfg.n_source_choices])
+
+
+def domains_for(cfg: LiftConfig) -> Domains:
+    """`pretrained_domains` when the config names a model, else `generated_domains`."""
+    return pretrained_domains(cfg) if cfg.model_path else generated_domains(cfg)
+
+
 def base_model(cfg: LiftConfig, domains: Domains) -> tuple[torch.nn.Module, list[dict]]:
-    """The model to fine-tune: a local HF model (`model_path`), or the tiny LLaMA pre-trained on the source."""
+    """The model to fine-tune: a pretrained model (`model_path`: registry name, local folder or cached hub id), or
+    the tiny LLaMA pre-trained here on the source domain."""
     if cfg.model_path:
-        return lm.load_causal_lm(cfg.model_path), []
+        return load_pretrained(cfg.model_path)[0], []
     shape = lm.TinyLMConfig(d_model=cfg.d_model, n_layers=cfg.n_layers, d_ff=cfg.d_ff, max_len=2 * cfg.block_size,
                             tie_embeddings=False)
     model = lm.tiny_lm(shape, domains.tokenizer, seed=0)
@@ -59,25 +97,31 @@ def base_model(cfg: LiftConfig, domains: Domains) -> tuple[torch.nn.Module, list
 
 @dataclass
 class Scores:
-    """Target exact match, source fact recall and source answer loss (nats/token) of one model, and the same per
-    evaluation item in `items` ((N,) float64 arrays under the same names: the evidence engine pairs them)."""
+    """Target exact match, source fact recall, source multiple-choice accuracy and source loss (nats/token) of one
+    model (NaN where the domains have no such set), and the same per evaluation item in `items` ((N,) float64
+    arrays under the same names: the evidence engine pairs them)."""
 
     target: float
     source_recall: float
     source_loss: float
+    source_choice: float = float("nan")
     items: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     def means(self) -> dict[str, float]:
-        return {"target": self.target, "source_recall": self.source_recall, "source_loss": self.source_loss}
+        return {"target": self.target, "source_recall": self.source_recall, "source_loss": self.source_loss,
+                "source_choice": self.source_choice}
 
 
-def score(model: torch.nn.Module, domains: Domains) -> Scores:
+def score(model: torch.nn.Module, domains: Domains, answer_tokens: int = 48) -> Scores:
+    """Every score of `model` on `domains`; generations are cut after `answer_tokens` new tokens."""
     items: dict[str, np.ndarray] = {}
-    predictions = lm.generate(model, domains.tokenizer, [e.prompt for e in domains.target_eval], 48)
+    predictions = lm.generate(model, domains.tokenizer, [e.prompt for e in domains.target_eval], answer_tokens)
     items["target"] = np.asarray(lm.exact_match(predictions, list(domains.target_eval)), float)
     if domains.source_eval:
-        predictions = lm.generate(model, domains.tokenizer, [e.prompt for e in domains.source_eval], 48)
+        predictions = lm.generate(model, domains.tokenizer, [e.prompt for e in domains.source_eval], answer_tokens)
         items["source_recall"] = np.asarray(lm.exact_match(predictions, list(domains.source_eval)), float)
+    if domains.source_choices:
+        items["source_choice"] = real_tasks.choice_accuracy(model, domains.tokenizer, domains.source_choices)
     if domains.source_eval_tensors is not None:
         sums, counts = lm.sequence_losses(model, domains.source_eval_tensors)
         items["source_loss"] = sums / counts
@@ -85,7 +129,8 @@ def score(model: torch.nn.Module, domains: Domains) -> Scores:
     else:
         loss = float("nan")
     mean = {k: float(v.mean()) for k, v in items.items()}
-    return Scores(mean["target"], mean.get("source_recall", float("nan")), loss, items)
+    return Scores(mean["target"], mean.get("source_recall", float("nan")), loss, mean.get("source_choice", float("nan")),
+                  items)
 
 
 @dataclass
@@ -120,7 +165,7 @@ def finetune(cfg: LiftConfig, base: torch.nn.Module, domains: Domains, method: s
                                min_lr_ratio=0.0, betas=(0.9, 0.95), seed=seed, device=cfg.device, progress=False)
     result = lm.train(prepared.model, domains.target_train, train_cfg, optimizer=prepared.optimizer,
                       after_step=prepared.after_step)
-    scores = score(result.model, domains)
+    scores = score(result.model, domains, cfg.answer_tokens)
     return FinetuneResult(method, seed, scores, prepared.trainable, memory_bytes(prepared),
                           changed_fraction(base, result.model), result.seconds, result.history)
 

@@ -71,9 +71,20 @@ def prepare(base: torch.nn.Module, method: str, lr: float, spec: SparseSpec, bet
         params = [p for p in model.parameters() if p.requires_grad]
         return Prepared(model, torch.optim.AdamW(params, lr=lr, betas=betas, eps=1e-6, weight_decay=0.0), None,
                         sum(p.numel() for p in params))
+    return sparse_finetuning(model, method, lr, spec, betas, total_steps)
+
+
+def sparse_finetuning(model: torch.nn.Module, method: str, lr: float, spec: SparseSpec,
+                      betas: tuple[float, float] = (0.9, 0.95), total_steps: int | None = None) -> Prepared:
+    """Set `model` itself (no copy) up for a sparse method: everything frozen but the target matrices, whose
+    masked entries a `MaskedAdamW` trains; the returned hook refreshes the masks on `spec.update_interval`."""
+    if method not in SPARSE_METHODS:
+        raise ValueError(f"{method!r} is not a sparse method; sparse methods: {', '.join(SPARSE_METHODS)}")
     for p in model.parameters():
         p.requires_grad_(False)
     targets = target_modules(model)
+    if not targets:
+        raise ValueError("the model has no target matrices (q/k/v/o/gate/up/down projections) to fine-tune sparsely")
     for module in targets.values():
         module.weight.requires_grad_(True)
     masks = sparse_masks(model, method, spec)

@@ -10,13 +10,13 @@ METHOD_STYLE = {"full": ("tab:red", "o"), "lora": ("tab:blue", "s"), "dora": ("t
                 "lift": ("tab:green", "^"), "lift_smallest": ("tab:olive", "v"), "magnitude": ("tab:purple", "P")}
 
 
-def plot_tradeoff(table: pd.DataFrame, base_loss: float):
-    """Target exact match against the rise of the source loss, one marker per (method, seed)."""
+def plot_tradeoff(table: pd.DataFrame, base_loss: float, loss_name: str = "source answer loss"):
+    """Target exact match against the rise of the source loss (`loss_name`), one marker per (method, seed)."""
     fig, ax = plt.subplots(figsize=(6.0, 4.0))
     for method, rows in table.groupby("method", sort=False):
         colour, marker = METHOD_STYLE.get(method, ("k", "o"))
         ax.scatter(rows["source_loss"] - base_loss, rows["target"], color=colour, marker=marker, label=method)
-    ax.set(xlabel="source answer loss rise over the base model (nats/token)", ylabel="target exact match",
+    ax.set(xlabel=f"{loss_name} rise over the base model (nats/token)", ylabel="target exact match",
            title="learn (up) vs forget (right)")
     ax.legend()
     return fig

@@ -2,13 +2,13 @@
 
 from .config import PROFILES, SeftConfig
 from .evolution import EvolutionConfig, SparsityEvolution
-from .experiment import (Domains, RepairResult, Scores, base_model, damage_sweep, domains_for, generated_domains, paper_domains, prune,
+from .experiment import (Domains, RepairResult, Scores, base_model, damage_sweep, domains_for, generated_domains, paper_domains, pretrained_domains, prune,
                          repair, repair_all, score)
 from . import plots
 from .finetune import METHODS, Prepared, finish, memory_bytes, prepare, weight_sparsity
 
 __all__ = [
     "plots", "PROFILES", "SeftConfig", "EvolutionConfig", "SparsityEvolution", "Domains", "RepairResult", "Scores", "base_model", "damage_sweep",
-    "domains_for", "generated_domains", "paper_domains", "prune", "repair", "repair_all", "score", "METHODS", "Prepared",
+    "domains_for", "generated_domains", "paper_domains", "pretrained_domains", "prune", "repair", "repair_all", "score", "METHODS", "Prepared",
     "finish", "memory_bytes", "prepare", "weight_sparsity",
 ]

@@ -16,7 +16,7 @@ class SeftConfig:
 
     seed: int = 0  # first fine-tuning seed (batch order, LoRA init); the base model always uses seed 0
     n_seeds: int = 3
-    model_path: str = ""  # local HF causal LM (paper profile); empty: pre-train the tiny base here
+    model_path: str = ""  # pretrained model: registry name (reprolab.lm.pretrained), local HF folder or cached hub id; empty: pre-train the tiny base here
     train_path: str = ""  # local instruction data to repair on (paper: LLM-Adapters commonsense_170k.json)
     eval_path: str = ""  # local instruction data to score (paper: one of the 8 commonsense test sets)
     text_path: str = ""  # local text for calibration and perplexity (paper: a C4 shard)
@@ -34,6 +34,9 @@ class SeftConfig:
     sparsity: float = 0.7  # fraction of every target matrix's weights removed
     nm: tuple[int, ...] = ()  # (n, m): keep n of every m inputs instead of unstructured sparsity
     n_calibration: int = 64  # calibration sequences for the pruner and LoRA* re-pruning (paper: 128 x 2048 tokens)
+    n_repair_blocks: int = 2000  # pretrained model without train_path: English blocks to repair on
+    n_text_blocks: int = 48  # pretrained model without train_path: held-out English blocks for perplexity
+    n_choices: int = 250  # pretrained model without train_path: BIG-bench multiple-choice items scored (general knowledge first)
     damage_sparsities: tuple[float, ...] = (0.5, 0.7, 0.8)  # pruning-damage sweep before fine-tuning (empty: skip)
     damage_pruners: tuple[str, ...] = ("magnitude", "wanda", "sparsegpt")
     methods: tuple[str, ...] = ("seft", "seft_no_reactivation", "static_delta", "lora_reprune")
@@ -65,8 +68,13 @@ class SeftConfig:
                              f"{self.steps}, {self.pretrain_steps}, {self.n_calibration}")
         if self.lr <= 0:
             raise ValueError(f"the learning rate must be positive, got {self.lr}")
-        if bool(self.model_path) != bool(self.train_path and self.eval_path and self.text_path):
-            raise ValueError("model_path, train_path, eval_path and text_path go together (paper profile) or all stay empty")
+        paths = [bool(self.train_path), bool(self.eval_path), bool(self.text_path)]
+        if any(paths) and not (all(paths) and self.model_path):
+            raise ValueError("train_path, eval_path and text_path go together, with model_path (paper profile); "
+                             "a model_path alone uses the shipped English text and BIG-bench items")
+        for name in ("n_repair_blocks", "n_text_blocks", "n_choices", "n_eval", "batch_size"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         self.evolution  # validates the evolution settings
 
     @property
@@ -83,6 +91,12 @@ PROFILES: dict[str, dict] = {
     "default": {},  # about 3 minutes on 2 CPU cores
     "cpu_long": {"n_seeds": 5, "update_every": 20, "accumulation_steps": 5, "d_model": 128, "n_layers": 4, "d_ff": 352, "pretrain_steps": 3000, "steps": 1000,
                  "damage_sparsities": (0.5, 0.6, 0.7, 0.8, 0.9), "methods": METHODS},
+    # Evidence run on a real pretrained model (notebooks/evidence/06_seft.smollm2.ipynb, about 40 minutes on 2 cores): a Q4
+    # copy of SmolLM2-135M-Instruct, Wanda-pruned to 50 % (damage also at 70 % and by SparseGPT), repaired on English text.
+    "smollm2": {"model_path": "smollm2-135m-instruct", "n_seeds": 2, "sparsity": 0.5, "damage_sparsities": (0.5, 0.7),
+                "damage_pruners": ("wanda", "sparsegpt"), "methods": ("seft", "static_delta", "lora_reprune"),
+                "block_size": 64, "n_calibration": 64, "steps": 50, "batch_size": 8, "lr": 2e-4, "budget_rank": 8,
+                "update_every": 10, "accumulation_steps": 2},
     "paper": {"model_path": "huggyllama/llama-7b", "train_path": "LLM-Adapters/ft-training_set/commonsense_170k.json",
               "eval_path": "LLM-Adapters/dataset/boolq/test.json", "text_path": "c4/en/c4-train.00000-of-01024.json",
               "n_seeds": 1, "sparsity": 0.7, "damage_sparsities": (), "methods": ("seft", "static_delta", "lora_reprune"), "n_calibration": 128, "block_size": 2048, "steps": 3000, "batch_size": 16,

@@ -11,6 +11,9 @@ import numpy as np
 import torch
 
 from .. import lm
+from ..lm import real_tasks
+from ..lm.pretrained import load_pretrained, load_pretrained_tokenizer
+from ..lm.real_tasks import ChoiceItem
 from ..lm.tasks import Example
 from ..sparsity import prune_model, target_modules
 from .config import SeftConfig
@@ -19,7 +22,8 @@ from .finetune import finish, memory_bytes, prepare, weight_sparsity
 
 @dataclass
 class Domains:
-    """Tokenizer, pre-training data, repair data, scored task examples, held-out text and calibration batches."""
+    """Tokenizer, pre-training data, repair data, the scored task (generated `task_eval` examples by exact match,
+    or `choice_eval` multiple-choice items by log-likelihood), held-out text and calibration batches."""
 
     tokenizer: object
     pretrain: dict[str, torch.Tensor] | None
@@ -27,6 +31,11 @@ class Domains:
     task_eval: list[Example]
     text_eval: dict[str, torch.Tensor]
     calibration: dict[str, torch.Tensor]
+    choice_eval: list[ChoiceItem] = field(default_factory=list)
+
+    @property
+    def task_metric(self) -> str:
+        return "task exact match" if self.task_eval else "multiple-choice accuracy"
 
     def calibration_batches(self, batch_size: int = 16) -> list[dict[str, torch.Tensor]]:
         n = len(self.calibration["input_ids"])
@@ -64,14 +73,36 @@ def paper_domains(cfg: SeftConfig) -> Domains:
                    {k: v[n:2 * n] for k, v in text.items()}, {"input_ids": text["input_ids"][:n]})
 
 
+def pretrained_domains(cfg: SeftConfig) -> Domains:
+    """A pretrained model with the shipped data: English text (the KJV) cut into blocks for calibration (the first
+    `n_calibration` training blocks), repair (the next `n_repair_blocks`) and held-out perplexity (`n_text_blocks`
+    validation blocks); the task is BIG-bench multiple choice (`n_choices` items), never trained on."""
+    tok = load_pretrained_tokenizer(cfg.model_path)
+    n, r = cfg.n_calibration, cfg.n_repair_blocks
+    corpus = lm.english_corpus()
+    text = lm.pack_text(tok, corpus.train, cfg.block_size)
+    held_out = lm.pack_text(tok, corpus.validation, cfg.block_size)
+    if len(text["input_ids"]) < n + r or len(held_out["input_ids"]) < cfg.n_text_blocks:
+        raise ValueError(f"the English text gives {len(text['input_ids'])} training and {len(held_out['input_ids'])} held-out "
+                         f"blocks; asked for n_calibration + n_repair_blocks = {n + r} and n_text_blocks = {cfg.n_text_blocks}")
+    repair = {k: v[n:n + r] for k, v in text.items()}
+    return Domains(tok, None, repair, [], {k: v[:cfg.n_text_blocks] for k, v in held_out.items()},
+                   {"input_ids": text["input_ids"][:n]}, real_tasks.choice_items()[:cfg.n_choices])
+
+
 def domains_for(cfg: SeftConfig) -> Domains:
-    return paper_domains(cfg) if cfg.model_path else generated_domains(cfg)
+    """The paper's local data (`train_path` ...), the shipped real data for a pretrained `model_path` alone, or the
+    generated domains of the tiny base."""
+    if cfg.model_path:
+        return paper_domains(cfg) if cfg.train_path else pretrained_domains(cfg)
+    return generated_domains(cfg)
 
 
 def base_model(cfg: SeftConfig, domains: Domains) -> torch.nn.Module:
-    """The dense model: a local HF model (`model_path`), or the tiny LLaMA pre-trained here (seed 0)."""
+    """The dense model: a pretrained model (`model_path`: registry name, local folder or cached hub id), or the tiny
+    LLaMA pre-trained here (seed 0)."""
     if cfg.model_path:
-        return lm.load_causal_lm(cfg.model_path)
+        return load_pretrained(cfg.model_path)[0]
     shape = lm.TinyLMConfig(d_model=cfg.d_model, n_layers=cfg.n_layers, d_ff=cfg.d_ff, max_len=2 * cfg.block_size,
                             tie_embeddings=False)
     model = lm.tiny_lm(shape, domains.tokenizer, seed=0)
@@ -105,7 +136,8 @@ def damage_sweep(cfg: SeftConfig, dense: torch.nn.Module, domains: Domains) -> l
 
 @dataclass
 class Scores:
-    """Task exact match and held-out text perplexity of one model, and its target-matrix sparsity."""
+    """Task score (exact match, or multiple-choice accuracy) and held-out text perplexity of one model, and its
+    target-matrix sparsity."""
 
     task: float
     perplexity: float
@@ -118,10 +150,13 @@ def score(model: torch.nn.Module, domains: Domains) -> Scores:
 
 
 def score_items(model: torch.nn.Module, domains: Domains) -> tuple[Scores, dict[str, np.ndarray]]:
-    """`score` and the same per evaluation item: `task` (N,) exact match and `text_loss` (M,) held-out loss per
-    sequence in nats/token (the evidence engine pairs them across methods)."""
-    predictions = lm.generate(model, domains.tokenizer, [e.prompt for e in domains.task_eval], 48)
-    task = np.asarray(lm.exact_match(predictions, list(domains.task_eval)), float)
+    """`score` and the same per evaluation item: `task` (N,) exact match or choice accuracy and `text_loss` (M,)
+    held-out loss per sequence in nats/token (the evidence engine pairs them across methods)."""
+    if domains.task_eval:
+        predictions = lm.generate(model, domains.tokenizer, [e.prompt for e in domains.task_eval], 48)
+        task = np.asarray(lm.exact_match(predictions, list(domains.task_eval)), float)
+    else:
+        task = real_tasks.choice_accuracy(model, domains.tokenizer, domains.choice_eval)
     sums, counts = lm.sequence_losses(model, domains.text_eval)
     scores = Scores(float(task.mean()), math.exp(sums.sum() / counts.sum()), weight_sparsity(model))
     return scores, {"task": task, "text_loss": sums / counts}

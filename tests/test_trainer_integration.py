@@ -1,0 +1,89 @@
+"""LIFT and SEFT inside a real `transformers.Trainer` run (a few steps on a tiny model and data built here), and
+the same objects in the library's accelerate loop."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import torch
+
+from reprolab import lm
+from reprolab.lift.trainer import lift_for_trainer
+from reprolab.seft.trainer import prune, seft_for_trainer
+from reprolab.sparsity import target_modules
+
+datasets = pytest.importorskip("datasets")
+transformers = pytest.importorskip("transformers")
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    texts = [f"{a} plus {b} is {a + b}." for a in range(20) for b in range(10)]
+    tok = lm.char_tokenizer(texts)
+    model = lm.tiny_lm(lm.TinyLMConfig(d_model=32, n_layers=2, n_heads=2, d_ff=64, max_len=64), tok, seed=0)
+    data = lm.pack_text(tok, texts, 32)
+    return model, data
+
+
+def hf_dataset(data: dict[str, torch.Tensor]):
+    return datasets.Dataset.from_dict({k: v.tolist() for k, v in data.items()})
+
+
+def trainer_args(tmp_path, steps: int, **extra):
+    return transformers.TrainingArguments(output_dir=str(tmp_path), max_steps=steps, per_device_train_batch_size=8,
+                                          learning_rate=1e-2, lr_scheduler_type="constant", report_to="none", use_cpu=True,
+                                          save_strategy="no", logging_steps=1, disable_tqdm=True, seed=0, **extra)
+
+
+def test_lift_in_a_trainer_changes_only_the_masked_entries(tiny, tmp_path):
+    base, data = tiny
+    model = copy.deepcopy(base)
+    optimizer, callback = lift_for_trainer(model, lr=1e-2, budget_rank=2, filter_rank=2, update_interval=100, total_steps=6)
+    masks = {n: optimizer.mask_of(m.weight).clone() for n, m in target_modules(model).items()}
+    transformers.Trainer(model=model, args=trainer_args(tmp_path, 6), train_dataset=hf_dataset(data),
+                         optimizers=(optimizer, None), callbacks=[callback]).train()
+    before, after = dict(base.named_parameters()), dict(model.named_parameters())
+    for name, module in target_modules(model).items():
+        w0, w1 = before[f"{name}.weight"], module.weight.detach()
+        assert torch.equal(w1[~masks[name]], w0[~masks[name]]), f"{name}: an entry outside the LIFT mask changed"
+        assert bool((w1[masks[name]] != w0[masks[name]]).any()), f"{name}: nothing inside the mask was trained"
+    frozen = [n for n in before if not any(n == f"{t}.weight" for t in masks)]
+    assert frozen and all(torch.equal(before[n], after[n]) for n in frozen)
+
+
+def test_lift_callback_refreshes_the_masks_on_its_interval(tiny, tmp_path):
+    model = copy.deepcopy(tiny[0])
+    optimizer, callback = lift_for_trainer(model, lr=5e-2, budget_rank=2, filter_rank=2, update_interval=3, total_steps=7)
+    first = {n: optimizer.mask_of(m.weight).clone() for n, m in target_modules(model).items()}
+    transformers.Trainer(model=model, args=trainer_args(tmp_path, 7), train_dataset=hf_dataset(tiny[1]),
+                         optimizers=(optimizer, None), callbacks=[callback]).train()
+    now = {n: optimizer.mask_of(m.weight) for n, m in target_modules(model).items()}
+    assert any(not torch.equal(first[n], now[n]) for n in first), "no mask moved after two refreshes"
+    assert all(int(first[n].sum()) == int(now[n].sum()) for n in first), "the budget must stay the same"
+
+
+def test_seft_in_a_trainer_keeps_the_pruned_sparsity_exactly(tiny, tmp_path):
+    base, data = tiny
+    model = copy.deepcopy(base)
+    alive = prune(model, "wanda", 0.5, [{"input_ids": data["input_ids"][:8]}])
+    counts = {n: int(a.sum()) for n, a in alive.items()}
+    init = [{k: v[:8] for k, v in data.items()}]
+    optimizer, callback = seft_for_trainer(model, alive, lr=1e-2, total_steps=8, init_batches=init, budget_rank=2,
+                                           update_every=2, accumulation_steps=1, clip_norm=1.0)
+    transformers.Trainer(model=model, args=trainer_args(tmp_path, 8, max_grad_norm=0.0), train_dataset=hf_dataset(data),
+                         optimizers=(optimizer, None), callbacks=[callback]).train()
+    controller = callback.controller
+    assert len({r["step"] for r in controller.records}) >= 3, "drop-and-grow never ran"
+    assert sum(r["reactivated"] for r in controller.records if r["step"] > 0) > 0, "no pruned weight was regrown"
+    for name, module in target_modules(model).items():
+        assert int(controller.alive[name].sum()) == counts[name]
+        assert int(torch.count_nonzero(module.weight.detach()[~controller.alive[name]])) == 0, f"{name}: weight outside alive"
+
+
+def test_the_same_lift_objects_drive_the_library_loop(tiny):
+    model = copy.deepcopy(tiny[0])
+    optimizer, callback = lift_for_trainer(model, lr=1e-2, budget_rank=2, filter_rank=2, update_interval=2, total_steps=4)
+    result = lm.train(model, tiny[1], lm.TrainConfig(steps=4, batch_size=8, lr=1e-2, seed=0, device="cpu", progress=False),
+                      optimizer=optimizer, after_step=callback.refresh)
+    assert result.history[-1]["step"] == 4 and torch.isfinite(torch.tensor(result.history[-1]["loss"]))
