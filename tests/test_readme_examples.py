@@ -13,7 +13,7 @@ EXAMPLES = dict(EXAMPLE.findall((project_root() / "README.md").read_text()))
 
 
 def test_the_readme_has_its_examples():
-    assert {"lift", "seft"} <= set(EXAMPLES)
+    assert {"lift", "seft", "alphadecay"} <= set(EXAMPLES)
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 
+import numpy as np
 import pytest
 import torch
 
@@ -87,3 +88,21 @@ def test_the_same_lift_objects_drive_the_library_loop(tiny):
     result = lm.train(model, tiny[1], lm.TrainConfig(steps=4, batch_size=8, lr=1e-2, seed=0, device="cpu", progress=False),
                       optimizer=optimizer, after_step=callback.refresh)
     assert result.history[-1]["step"] == 4 and torch.isfinite(torch.tensor(result.history[-1]["loss"]))
+
+
+def test_alphadecay_in_a_trainer_refreshes_the_decay_map_and_logs_it(tiny, tmp_path):
+    from reprolab.alphadecay.decay import linear_map
+    from reprolab.alphadecay.trainer import alphadecay_for_trainer
+
+    model = copy.deepcopy(tiny[0])
+    optimizer, callback = alphadecay_for_trainer(model, lr=1e-2, base=0.1, every=2, min_eigs=8)
+    trainer = transformers.Trainer(model=model, args=trainer_args(tmp_path, 6), train_dataset=hf_dataset(tiny[1]),
+                                   optimizers=(optimizer, None), callbacks=[callback])
+    trainer.train()
+    log = callback.decay.log
+    assert [r["step"] for r in log] == [0, 2, 4, 6]
+    assert log[-1]["alpha"] != log[0]["alpha"], "training should move the spectra"
+    groups = [g["weight_decay"] for g in optimizer.param_groups[:len(log[-1]["alpha"])]]
+    assert np.allclose(groups, linear_map(np.asarray(log[-1]["alpha"]), 0.1, 0.6666, 5.0))
+    logged = [r for r in trainer.state.log_history if "alphadecay/alpha_mean" in r]
+    assert logged and logged[-1]["alphadecay/refreshed_at"] == 6
