@@ -181,3 +181,8 @@ def test_relative_path_parameters_resolve_against_the_callers_folder(tmp_path):
 def test_build_of_an_unknown_profile_fails_before_any_work(capsys):
     assert cli.main(["build", "05", "--profile", "no_such_profile"]) == 2
     assert "05_lift has no profile 'no_such_profile'; its profiles: default, cpu_long, smollm2, paper" in capsys.readouterr().err
+
+
+def test_out_of_range_values_are_one_line_errors_before_any_work(capsys):
+    assert cli.main(["run", "06", "-p", "sparsity", "1.0"]) == 2
+    assert capsys.readouterr().err.strip() == "reprolab: error: notebook 06_seft: parameter 'sparsity' got 1.0; allowed: [0,1)"

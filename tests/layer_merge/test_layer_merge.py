@@ -256,7 +256,7 @@ def test_config_errors():
         lmg.LayerMergeConfig(finetune_skills=("poetry",))
     with pytest.raises(ValueError, match="go together"):
         lmg.LayerMergeConfig(base_path="llama")
-    with pytest.raises(ValueError, match=r"remove_fraction must be in \(0, 1\)"):
+    with pytest.raises(ValueError, match=r"parameter .remove_fraction. got 1.0; allowed: \(0,1\)"):
         lmg.LayerMergeConfig(remove_fraction=1.0)
 
 

@@ -52,7 +52,7 @@ def test_peft_and_full_baselines_train(small, method):
 def test_bad_inputs_fail_clearly():
     with pytest.raises(ValueError, match="unknown methods"):
         lift.LiftConfig(methods=("full", "sift"))
-    with pytest.raises(ValueError, match="budget_rank >= 1"):
+    with pytest.raises(ValueError, match="parameter .budget_rank. got 0; allowed: >=1"):
         lift.LiftConfig(budget_rank=0)
     with pytest.raises(ValueError, match="unknown fine-tuning method"):
         lift.prepare(torch.nn.Linear(2, 2), "qlora", 1e-3, lift.SparseSpec())
@@ -60,7 +60,7 @@ def test_bad_inputs_fail_clearly():
         lift.LiftConfig(target_path="math_10k.json")
     with pytest.raises(ValueError, match="allowed: 2_digit_addition, 2_digit_subtraction"):
         lift.LiftConfig(target_tasks=("3_digit_addition",))
-    with pytest.raises(ValueError, match="n_source_choices must be at least 1"):
+    with pytest.raises(ValueError, match="parameter .n_source_choices. got 0; allowed: >=1"):
         lift.LiftConfig(n_source_choices=0)
 
 

@@ -66,9 +66,9 @@ def test_bad_shapes_are_refused():
     with pytest.raises(ValueError, match="at least 1"):
         MultiHeadResNet(SMALL, 0, 1)
     from reprolab.neurotrails.config import NeuroTrailsConfig
-    with pytest.raises(ValueError, match="M >= 2"):
+    with pytest.raises(ValueError, match="parameter .n_heads. got 1; allowed: >=2"):
         NeuroTrailsConfig(n_heads=1)
-    with pytest.raises(ValueError, match=r"\(0, 1\]"):
+    with pytest.raises(ValueError, match=r"parameter .density. got 0.0; allowed: \(0,1\]"):
         NeuroTrailsConfig(density=0.0)
 
 

@@ -94,7 +94,7 @@ def test_bad_inputs_fail_early_with_the_allowed_values(pruned_setup):
         for m in target_modules(dense).values():
             torch.nn.init.ones_(m.weight)
         seft.SparsityEvolution(target_modules(dense), alive, seft.EvolutionConfig(), 10, 1e-3)
-    with pytest.raises(ValueError, match=r"\[0, 1\)"):
+    with pytest.raises(ValueError, match=r"parameter .sparsity. got 1.0; allowed: \[0,1\)"):
         seft.SeftConfig(sparsity=1.0)
     with pytest.raises(ValueError, match="unknown methods"):
         seft.SeftConfig(methods=("seft", "sparse"))
@@ -102,7 +102,7 @@ def test_bad_inputs_fail_early_with_the_allowed_values(pruned_setup):
         seft.SeftConfig(nm=(4, 2))
     with pytest.raises(ValueError, match="go together"):
         seft.SeftConfig(model_path="some/model", train_path="train.json")
-    with pytest.raises(ValueError, match="n_choices must be at least 1"):
+    with pytest.raises(ValueError, match="parameter .n_choices. got 0; allowed: >=1"):
         seft.SeftConfig(n_choices=0)
     assert seft.SeftConfig(model_path="smollm2-135m-instruct").model_path  # a model alone uses the shipped data
 

@@ -8,11 +8,12 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 
 from .. import lm
+from ..core.profiles import check_ranges
 from .chains import BUILTIN_CHAINS, BehaviorChain, load_chains
 from .harness import evaluate
 from .sandbox import INSTANCES
@@ -47,13 +48,29 @@ class AgentAlignConfig:
     device: Literal["auto", "cpu", "cuda"] = "auto"
     threads: int | None = 2
 
+    RANGES: ClassVar[dict[str, str]] = {  # allowed values of every numeric field (core.profiles.in_range)
+        "seed": ">=0",
+        "n_seeds": ">=1",
+        "held_out_per_category": ">=1",
+        "n_per_chain": ">=1",
+        "p_defect": "[0,1]",
+        "vocab_size": ">=1",
+        "d_model": ">=1",
+        "n_layers": ">=1",
+        "max_len": ">=1",
+        "steps": ">=1",
+        "batch_size": ">=1",
+        "lr": ">0",
+        "max_new_tokens": ">=1",
+        "threads": ">=1",
+    }
+
     def __post_init__(self) -> None:
+        check_ranges(self)
         if self.backend == "openai" and not (self.base_url and self.backend_model):
             raise ValueError("backend 'openai' needs base_url and backend_model (an OpenAI-compatible endpoint)")
         if self.backend not in ("template", "openai"):
             raise ValueError(f"unknown backend {self.backend!r}; allowed: template, openai")
-        if self.n_seeds < 1 or self.n_per_chain < 1 or self.steps < 1:
-            raise ValueError("n_seeds, n_per_chain and steps must be positive")
 
 
 PROFILES: dict[str, dict] = {

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import ClassVar, Literal
 
+from ..core.profiles import check_ranges
 from .decay import METHODS
 
 
@@ -42,7 +43,32 @@ class AlphaDecayConfig:
     checkpoint_every: int = 0  # steps between checkpoints of each run (0: none; results.jsonl is always written)
     threads: int | None = 2
 
+    RANGES: ClassVar[dict[str, str]] = {  # allowed values of every numeric field (core.profiles.in_range)
+        "seed": ">=0",
+        "n_seeds": ">=1",
+        "corpus_chars": ">=0",
+        "max_documents": ">=0",
+        "vocab_size": ">=1",
+        "seq_len": ">=2",
+        "hidden": ">=1",
+        "n_layers": ">=1",
+        "n_heads": ">=1",
+        "intermediate": ">=1",
+        "base_decay": ">=0",
+        "s1": ">=0",
+        "s2": ">0",
+        "refresh_every": ">=0",
+        "sweep": ">=0",
+        "batch_size": ">=1",
+        "steps": ">=20",
+        "lr": ">0",
+        "grad_clip": ">0",
+        "checkpoint_every": ">=0",
+        "threads": ">=1",
+    }
+
     def __post_init__(self) -> None:
+        check_ranges(self)
         allowed = METHODS + ("matched",)
         unknown = [m for m in self.methods if m not in allowed]
         if unknown:
@@ -50,14 +76,10 @@ class AlphaDecayConfig:
         if "matched" in self.methods and ("alphadecay" not in self.methods
                                           or self.methods.index("matched") < self.methods.index("alphadecay")):
             raise ValueError("'matched' needs 'alphadecay' earlier in methods (it copies AlphaDecay's mean decay)")
-        if self.base_decay < 0 or any(d < 0 for d in self.sweep):
-            raise ValueError(f"weight decays must be >= 0, got base_decay={self.base_decay}, sweep={self.sweep}")
-        if not 0 <= self.s1 <= self.s2:
-            raise ValueError(f"need 0 <= s1 <= s2, got s1={self.s1}, s2={self.s2}")
+        if self.s1 > self.s2:
+            raise ValueError(f"need s1 <= s2, got s1={self.s1}, s2={self.s2}")
         if self.hidden % self.n_heads:
             raise ValueError(f"hidden ({self.hidden}) must be divisible by n_heads ({self.n_heads})")
-        if self.n_seeds < 1 or self.steps < 20:
-            raise ValueError(f"need n_seeds >= 1 and steps >= 20, got {self.n_seeds}, {self.steps}")
 
     @property
     def every(self) -> int:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import ClassVar, Literal
+
+from ..core.profiles import check_ranges
 
 
 @dataclass
@@ -43,7 +45,35 @@ class CoEConfig:
     mixed_precision: Literal["no", "bf16", "fp16"] = "no"  # paper: bf16 autocast, fp32 master weights and routers
     threads: int | None = 2  # 2 threads measured 1.25-1.4x faster than 1 for this model on 2 cores
 
+    RANGES: ClassVar[dict[str, str]] = {  # allowed values of every numeric field (core.profiles.in_range)
+        "seed": ">=0",
+        "n_seeds": ">=1",
+        "train_examples": ">=1",
+        "val_examples": ">=1",
+        "arithmetic_steps": ">=1",
+        "max_value": ">=1",
+        "block_size": ">=2",
+        "batch_size": ">=1",
+        "steps": ">=1",
+        "lr": ">0",
+        "weight_decay": ">=0",
+        "eval_every": ">=1",
+        "hidden": ">=1",
+        "n_layers": ">=1",
+        "n_heads": ">=1",
+        "kv_lora_rank": ">=1",
+        "qk_nope_head_dim": ">=1",
+        "qk_rope_head_dim": ">=1",
+        "v_head_dim": ">=1",
+        "n_experts": ">=1",
+        "n_experts_small": ">=1",
+        "expert_intermediate": ">=1",
+        "k_moe": ">=1",
+        "threads": ">=1",
+    }
+
     def __post_init__(self) -> None:
+        check_ranges(self)
         if self.k_moe % 2:
             raise ValueError(f"k_moe must be even (CoE-2 runs k_moe / 2 per iteration), got {self.k_moe}")
         if not self.k_moe < self.n_experts_small <= self.n_experts:
@@ -52,8 +82,6 @@ class CoEConfig:
             raise ValueError("data='metamathqa' needs metamathqa_path: a local MetaMathQA-395K.json or parquet file")
         if self.ablations and self.residual_mode != "official":
             raise ValueError("ablations include the outer-residual variant, which needs residual_mode='official'")
-        if self.n_seeds < 1 or self.steps < 1:
-            raise ValueError(f"n_seeds and steps must be positive, got {self.n_seeds}, {self.steps}")
 
 
 PROFILES: dict[str, dict] = {

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 import types
 import typing
 from typing import Any, Literal, Mapping, TypeVar, Union
@@ -60,6 +61,8 @@ def check_value(name: str, value: Any, annotation: Any) -> Any:
             f"parameter {name!r} got {value!r}; allowed: {', '.join(repr(a) for a in allowed)}"
         )
     if origin in (Union, types.UnionType):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ProfileError(f"parameter {name!r} must be a finite number, got {value!r}")
         for option in typing.get_args(annotation):
             try:
                 return check_value(name, value, option)
@@ -94,6 +97,41 @@ def check_value(name: str, value: Any, annotation: Any) -> Any:
     raise ProfileError(f"parameter {name!r} expects {_type_name(annotation)}, got {value!r}")
 
 
+RANGE_RULE = re.compile(r"^(?:(>=|>|<=|<)\s*(-?[\d.e+-]+)|([\[(])\s*(-?[\d.e+-]+)\s*,\s*(-?[\d.e+-]+)\s*([\])])|any)$")
+
+
+def in_range(value: float, rule: str) -> bool:
+    """Is the finite number `value` allowed by `rule`: '>=1', '>0', '<=5', '[0,1)', '(0,1]', ... or 'any'?"""
+    match = RANGE_RULE.match(rule.replace(" ", ""))
+    if match is None:
+        raise ValueError(f"malformed range rule {rule!r}; write e.g. '>=1', '>0', '[0,1)' or 'any'")
+    if not math.isfinite(value):
+        return False
+    op, bound, left, low, high, right = match.groups()
+    if rule == "any":
+        return True
+    if op:
+        bound = float(bound)
+        return {">=": value >= bound, ">": value > bound, "<=": value <= bound, "<": value < bound}[op]
+    low, high = float(low), float(high)
+    return (value >= low if left == "[" else value > low) and (value <= high if right == "]" else value < high)
+
+
+def check_ranges(config: Any) -> None:
+    """Raise `ProfileError` naming the first field of the dataclass `config` whose value (or any element of a
+    tuple value) lies outside its rule in the class's `RANGES` dict (field name -> rule, see `in_range`);
+    None values and fields without a rule are skipped. Config classes call it first in `__post_init__`."""
+    for name, rule in getattr(type(config), "RANGES", {}).items():
+        value = getattr(config, name)
+        items = value if isinstance(value, (tuple, list)) else (value,)
+        for item in items:
+            if item is None or isinstance(item, bool) or not isinstance(item, (int, float)):
+                continue
+            if not in_range(item, rule):
+                shown = "a non-finite number" if not math.isfinite(item) else repr(value)
+                raise ProfileError(f"parameter {name!r} got {shown}; allowed: {rule}")
+
+
 def fields_of(config_cls: type) -> dict[str, Any]:
     """Field name -> resolved type annotation of a config dataclass."""
     if not dataclasses.is_dataclass(config_cls):
@@ -125,6 +163,8 @@ def resolve(
     values.update(check_overrides(config_cls, explicit, "the explicit parameters"))
     try:
         return config_cls(**values)
+    except ProfileError:  # a field outside its range: the message names it and what is allowed
+        raise
     except (ValueError, TypeError) as err:  # __post_init__ checks of combinations
         raise ProfileError(f"{config_cls.__name__} rejected profile {profile!r} with {explicit}: {err}") from err
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
+
+from ..core.profiles import check_ranges
 
 
 @dataclass
@@ -22,16 +25,24 @@ class DesiConfig:
     planck_omega_m_sigma: float = 0.0073
     q0_probability_limit: float = 0.84  # "q0 < 0 established" needs P(q0 < 0) above this (1 sigma)
 
+    RANGES: ClassVar[dict[str, str]] = {  # allowed values of every numeric field (core.profiles.in_range)
+        "seed": ">=0",
+        "n_walkers": ">=10",  # 2 x 5 parameters
+        "steps_desi": ">=100",
+        "steps_relaxed": ">=100",
+        "steps_cmb": ">=100",
+        "burn_fraction": "[0,1)",
+        "w0_range": "any",
+        "wa_range": "any",
+        "planck_omega_m": ">0",
+        "planck_omega_m_sigma": ">0",
+        "q0_probability_limit": "(0,1)",
+    }
+
     def __post_init__(self) -> None:
-        for name in ("steps_desi", "steps_relaxed", "steps_cmb"):
-            if getattr(self, name) < 100:
-                raise ValueError(f"{name} must be at least 100 steps, got {getattr(self, name)}")
-        if self.n_walkers < 10:
-            raise ValueError(f"n_walkers must be at least 10 (2 x 5 parameters), got {self.n_walkers}")
+        check_ranges(self)
         if not (self.w0_range[0] < self.w0_range[1] and self.wa_range[0] < self.wa_range[1]):
             raise ValueError(f"prior ranges need low < high, got w0 {self.w0_range}, wa {self.wa_range}")
-        if not 0 < self.q0_probability_limit < 1:
-            raise ValueError(f"q0_probability_limit must be in (0, 1), got {self.q0_probability_limit}")
 
 
 PROFILES: dict[str, dict] = {

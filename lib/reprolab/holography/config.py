@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
+from ..core.profiles import check_ranges
 from .background import FRAMES
 
 
@@ -26,22 +28,29 @@ class HoloConfig:
     t_below_ratio: float = 0.8  # the crossover models are also scanned down to this T / T_c
     n_points: int = 2001  # samples per string path (odd)
 
+    RANGES: ClassVar[dict[str, str]] = {  # allowed values of every numeric field (core.profiles.in_range)
+        "sqrt_lambda": ">0",
+        "z_star": ">0",
+        "energy": ">0",
+        "launch_slope": ">=0",
+        "x_probe": ">0",
+        "temperature": ">0",
+        "mu_temperature": ">0",
+        "mu_values": "[0,1]",  # GeV
+        "t_ratios": ">=1",  # T / T_c
+        "n_temperatures": ">=3",
+        "t_max_ratio": ">1",
+        "t_below_ratio": "(0,1)",
+        "n_points": ">=101",
+    }
+
     def __post_init__(self) -> None:
+        check_ranges(self)
         if self.frame not in FRAMES:
             raise ValueError(f"frame must be one of {FRAMES}, got {self.frame!r}")
-        for name in ("sqrt_lambda", "z_star", "energy", "x_probe", "temperature", "mu_temperature"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
-        if self.launch_slope < 0:
-            raise ValueError(f"launch_slope must be >= 0, got {self.launch_slope}")
-        if self.n_points < 101 or self.n_points % 2 == 0:
-            raise ValueError(f"n_points must be odd and at least 101, got {self.n_points}")
-        if self.n_temperatures < 3 or not 0 < self.t_below_ratio < 1 < self.t_max_ratio:
-            raise ValueError("need n_temperatures >= 3 and 0 < t_below_ratio < 1 < t_max_ratio, got "
-                             f"{self.n_temperatures}, {self.t_below_ratio}, {self.t_max_ratio}")
-        if any(r < 1 for r in self.t_ratios):
-            raise ValueError(f"t_ratios are T / T_c values >= 1, got {self.t_ratios}")
-        if any(not 0 <= mu <= 1.0 for mu in self.mu_values) or len(self.mu_values) < 2:
+        if self.n_points % 2 == 0:
+            raise ValueError(f"n_points must be odd, got {self.n_points}")
+        if len(self.mu_values) < 2:
             raise ValueError(f"mu_values need at least two values in [0, 1] GeV, got {self.mu_values}")
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import ClassVar, Literal
 
+from ..core.profiles import check_ranges
 from .skills import SKILLS
 
 
@@ -54,7 +55,42 @@ class LayerMergeConfig:
     device: Literal["auto", "cpu", "cuda"] = "auto"
     threads: int | None = 2
 
+    RANGES: ClassVar[dict[str, str]] = {  # allowed values of every numeric field (core.profiles.in_range)
+        "seed": ">=0",
+        "n_seeds": ">=1",
+        "d_model": ">=1",
+        "n_layers": ">=1",
+        "n_heads": ">=1",
+        "d_ff": ">=1",
+        "block_size": ">=2",
+        "corpus_chars": ">=1",
+        "pretrain_steps": ">=1",
+        "pretrain_lr": ">0",
+        "finetune_steps": ">=1",
+        "finetune_lr": ">0",
+        "replay": "[0,1)",
+        "pretrain_items": ">=1",
+        "finetune_items": ">=1",
+        "batch_size": ">=1",
+        "n_calibration": ">=1",
+        "n_test": ">=1",
+        "remove_fraction": "(0,1)",
+        "n_trials": ">=1",
+        "min_budget": ">=1",
+        "eta": ">=2",
+        "initial_weights": "[0,1]",
+        "n_heuristics": ">=1",
+        "smac_challengers": ">=1",
+        "alternative_trials": ">=0",
+        "alternative_seeds": ">=1",
+        "laco_m": ">=1",
+        "removal_search_max": ">=1",
+        "merge_cache": ">=1",
+        "threads": ">=1",
+    }
+
     def __post_init__(self) -> None:
+        check_ranges(self)
         bad = [s for s in self.finetune_skills if s not in SKILLS]
         if bad:
             raise ValueError(f"unknown skills {bad}; allowed: {', '.join(SKILLS)}")
@@ -66,15 +102,10 @@ class LayerMergeConfig:
         bad = [t for t in self.calibration_tasks if t not in SKILLS]
         if bad or not self.calibration_tasks:
             raise ValueError(f"calibration_tasks must be a non-empty subset of {', '.join(SKILLS)}, got {self.calibration_tasks}")
-        if not 0 < self.remove_fraction < 1:
-            raise ValueError(f"remove_fraction must be in (0, 1), got {self.remove_fraction}")
-        if not 1 <= self.min_budget <= self.n_calibration or self.eta < 2:
-            raise ValueError(f"need 1 <= min_budget <= n_calibration and eta >= 2, got {self.min_budget}, "
-                             f"{self.n_calibration}, {self.eta}")
-        if min(self.n_seeds, self.n_trials, self.pretrain_steps, self.finetune_steps) < 1:
-            raise ValueError("n_seeds, n_trials, pretrain_steps and finetune_steps must be positive")
-        if any(not 0 <= w <= 1 for w in self.initial_weights) or not self.initial_weights:
-            raise ValueError(f"initial_weights must be a non-empty list in [0, 1], got {self.initial_weights}")
+        if self.min_budget > self.n_calibration:
+            raise ValueError(f"need min_budget <= n_calibration, got {self.min_budget}, {self.n_calibration}")
+        if not self.initial_weights:
+            raise ValueError("initial_weights must be a non-empty list of values in [0, 1]")
 
 
 PROFILES: dict[str, dict] = {

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import ClassVar, Literal
 
+from ..core.profiles import check_ranges
 from ..lm.real_tasks import ARITHMETIC
 from .finetune import METHODS
 
@@ -45,27 +46,46 @@ class LiftConfig:
     device: Literal["auto", "cpu", "cuda"] = "auto"
     threads: int | None = 2
 
+    RANGES: ClassVar[dict[str, str]] = {  # allowed values of every numeric field (core.profiles.in_range)
+        "seed": ">=0",
+        "n_seeds": ">=1",
+        "n_source_choices": ">=1",
+        "n_text_blocks": ">=1",
+        "text_block_size": ">=2",
+        "answer_tokens": ">=1",
+        "d_model": ">=1",
+        "n_layers": ">=1",
+        "d_ff": ">=1",
+        "block_size": ">=2",
+        "n_people": ">=1",
+        "n_small_add": ">=1",
+        "pretrain_steps": ">=1",
+        "pretrain_lr": ">0",
+        "target_max": ">=1",
+        "n_target_train": ">=1",
+        "n_eval": ">=1",
+        "steps": ">=10",
+        "batch_size": ">=1",
+        "lr_full": ">0",
+        "lr_adapter": ">0",
+        "budget_rank": ">=1",
+        "filter_rank": ">=1",
+        "update_interval": ">=0",
+        "threads": ">=1",
+    }
+
     def __post_init__(self) -> None:
+        check_ranges(self)
         unknown = [m for m in self.methods if m not in METHODS]
         if unknown:
             raise ValueError(f"unknown methods {unknown}; allowed: {', '.join(METHODS)}")
-        if self.budget_rank < 1 or not 1 <= self.filter_rank <= self.d_model:
-            raise ValueError(f"need budget_rank >= 1 and 1 <= filter_rank <= d_model, got {self.budget_rank}, {self.filter_rank}")
-        if self.n_seeds < 1 or self.steps < 10 or self.pretrain_steps < 1:
-            raise ValueError(f"need n_seeds >= 1, steps >= 10, pretrain_steps >= 1; got {self.n_seeds}, {self.steps}, "
-                             f"{self.pretrain_steps}")
-        if self.lr_full <= 0 or self.lr_adapter <= 0:
-            raise ValueError(f"learning rates must be positive, got {self.lr_full}, {self.lr_adapter}")
+        if not self.model_path and self.filter_rank > self.d_model:
+            raise ValueError(f"filter_rank ({self.filter_rank}) cannot exceed the tiny base's d_model ({self.d_model})")
         if self.target_path and not self.model_path:
             raise ValueError("target_path needs model_path: the generated source domain only fits the tiny base model")
         unknown = [t for t in self.target_tasks if t not in ARITHMETIC]
         if unknown:
             raise ValueError(f"unknown target_tasks {unknown}; allowed: {', '.join(ARITHMETIC)}")
-        for name in ("n_source_choices", "n_text_blocks", "answer_tokens", "n_eval", "n_target_train", "batch_size"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
-        if self.text_block_size < 2:
-            raise ValueError(f"text_block_size must be at least 2, got {self.text_block_size}")
 
     @property
     def interval(self) -> int:

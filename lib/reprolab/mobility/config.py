@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import ClassVar, Literal
 
+from ..core.profiles import check_ranges
 from .baselines import SkipGramConfig
 from .calliper import EncoderConfig, PretrainConfig
 from .predictor import PredictorConfig
@@ -52,20 +53,43 @@ class CaLLiPerConfig:
     device: Literal["auto", "cpu", "cuda"] = "auto"
     threads: int | None = 1  # tiny models run several times faster on 1 thread than on 2 here (measured)
 
+    RANGES: ClassVar[dict[str, str]] = {  # allowed values of every numeric field (core.profiles.in_range)
+        "seed": ">=0",
+        "n_seeds": ">=1",
+        "city_seed": ">=0",
+        "n_users": ">=1",
+        "n_days": ">=1",
+        "min_location_visits": ">=1",
+        "min_user_records": ">=1",
+        "history_days": ">=1",
+        "max_history": ">=3",  # a sample needs 3 earlier records
+        "inductive_fraction": "(0,1)",
+        "frequency_num": ">=1",
+        "min_lambda": ">0",
+        "max_lambda": ">0",
+        "encoder_hidden": ">=1",
+        "pretrain_epochs": ">=1",
+        "pretrain_batch": ">=1",
+        "dim": ">=1",
+        "layers": ">=1",
+        "heads": ">=1",
+        "ffn": ">=1",
+        "batch_size": ">=1",
+        "lr": ">0",
+        "max_epochs": ">=1",
+        "skipgram_epochs": ">=1",
+        "threads": ">=1",
+    }
+
     def __post_init__(self) -> None:
+        check_ranges(self)
         bad = [m for m in self.methods if m not in METHODS]
         if bad or not self.methods:
             raise ValueError(f"unknown methods {bad or '(none given)'}; allowed: {', '.join(METHODS)}")
-        if not 0 < self.inductive_fraction < 1:
-            raise ValueError(f"inductive_fraction must be in (0, 1), got {self.inductive_fraction}")
-        if self.max_history < 3:
-            raise ValueError(f"max_history must be at least 3 (a sample needs 3 earlier records), got {self.max_history}")
-        if self.n_seeds < 1 or self.max_epochs < 1 or self.pretrain_epochs < 1:
-            raise ValueError("n_seeds, max_epochs and pretrain_epochs must be positive")
         if self.dim % self.heads:
             raise ValueError(f"dim ({self.dim}) must be divisible by heads ({self.heads})")
-        if not 0 < self.min_lambda < self.max_lambda:
-            raise ValueError(f"need 0 < min_lambda < max_lambda (degrees), got {self.min_lambda}, {self.max_lambda}")
+        if self.min_lambda >= self.max_lambda:
+            raise ValueError(f"need min_lambda < max_lambda (degrees), got {self.min_lambda}, {self.max_lambda}")
         if self.pois_path and not self.checkins_path:
             raise ValueError("pois_path needs checkins_path (the POIs of a real city go with its check-ins)")
         if self.checkins_path and not (self.checkins_path.endswith(".txt") or self.pois_path):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import ClassVar, Literal
 
+from ..core.profiles import check_ranges
 from .models import ResNetConfig, resnet_preset
 
 VARIANTS = ("single", "full_ensemble", "treenet", "neurotrails", "static_heads")
@@ -63,7 +64,44 @@ class NeuroTrailsConfig:
     mixed_precision: Literal["no", "bf16", "fp16"] = "no"  # autocast in training (paper: bf16 for LLaMA)
     threads: int | None = 2
 
+    RANGES: ClassVar[dict[str, str]] = {  # allowed values of every numeric field (core.profiles.in_range)
+        "seed": ">=0",
+        "n_seeds": ">=1",
+        "n_samples": ">=1",
+        "corr_noise": ">=0",
+        "iid_noise": ">=0",
+        "channels": ">=1",
+        "blocks_per_stage": ">=1",
+        "image_size": ">=1",
+        "num_workers": ">=0",
+        "n_heads": ">=2",  # an ensemble needs M >= 2 heads
+        "blocks_in_head": ">=1",
+        "density": "(0,1]",
+        "epochs": ">=1",
+        "batch_size": ">=1",
+        "lr": ">0",
+        "momentum": "[0,1)",
+        "weight_decay": ">=0",
+        "update_every": ">=0",
+        "drop_rate": "[0,1]",
+        "sweep_blocks": ">=0",
+        "lm_vocab": ">=1",
+        "lm_n_seeds": ">=1",
+        "lm_layers": ">=1",
+        "lm_hidden": ">=1",
+        "lm_blocks_in_head": ">=1",
+        "lm_density": "(0,1]",
+        "lm_train_sequences": ">=1",
+        "lm_seq_len": ">=2",
+        "lm_steps": ">=1",
+        "lm_batch_size": ">=1",
+        "lm_lr": ">0",
+        "lm_update_every": ">=1",
+        "threads": ">=1",
+    }
+
     def __post_init__(self) -> None:
+        check_ranges(self)
         if self.arch not in ("resnet1d", "resnet18", "resnet50"):
             raise ValueError(f"unknown arch {self.arch!r}; allowed: resnet1d (mnist1d), resnet18, resnet50 (images)")
         if (self.arch == "resnet1d") == bool(self.image_root):
@@ -78,17 +116,10 @@ class NeuroTrailsConfig:
             raise ValueError(f"unknown variants {bad}; allowed: {', '.join(VARIANTS)}")
         if bool(self.lm_text_path) != bool(self.lm_tokenizer):
             raise ValueError("lm_text_path and lm_tokenizer go together (local text needs its tokenizer)")
-        if self.n_heads < 2:
-            raise ValueError(f"an ensemble needs M >= 2 heads, got {self.n_heads}")
         if not 0 <= self.blocks_in_head <= units or any(not 0 <= b <= units for b in self.sweep_blocks):
             raise ValueError(f"blocks_in_head and sweep_blocks must lie in [0, {units}] (stem + residual blocks)")
         if not 1 <= self.lm_blocks_in_head <= self.lm_layers:
             raise ValueError(f"lm_blocks_in_head must be in [1, {self.lm_layers}], got {self.lm_blocks_in_head}")
-        for name in ("density", "lm_density"):
-            if not 0 < getattr(self, name) <= 1:
-                raise ValueError(f"{name} must be in (0, 1], got {getattr(self, name)}")
-        if min(self.n_seeds, self.lm_n_seeds, self.epochs, self.lm_steps) < 1:
-            raise ValueError("n_seeds, lm_n_seeds, epochs and lm_steps must be positive")
 
     def resnet(self, n_classes: int = 10) -> ResNetConfig:
         """The vision network's shape for `n_classes` classes."""

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import ClassVar, Literal
 
+from ..core.profiles import check_ranges
 from ..sparsity import PRUNERS, check_sparsity
 from .evolution import EvolutionConfig
 from .finetune import METHODS
@@ -51,30 +52,51 @@ class SeftConfig:
     device: Literal["auto", "cpu", "cuda"] = "auto"
     threads: int | None = 2
 
+    RANGES: ClassVar[dict[str, str]] = {  # allowed values of every numeric field (core.profiles.in_range)
+        "seed": ">=0",
+        "n_seeds": ">=1",
+        "d_model": ">=1",
+        "n_layers": ">=1",
+        "d_ff": ">=1",
+        "block_size": ">=2",
+        "corpus_chars": ">=1",
+        "max_value": ">=1",
+        "n_task_train": ">=1",
+        "n_eval": ">=1",
+        "pretrain_steps": ">=1",
+        "pretrain_lr": ">0",
+        "sparsity": "[0,1)",
+        "nm": ">=1",
+        "n_calibration": ">=1",
+        "n_repair_blocks": ">=1",
+        "n_text_blocks": ">=1",
+        "n_choices": ">=1",
+        "damage_sparsities": "[0,1)",
+        "steps": ">=10",
+        "batch_size": ">=1",
+        "lr": ">0",
+        "budget_rank": ">=1",
+        "update_every": ">=1",
+        "drop_fraction": "[0,1]",
+        "accumulation_steps": ">=1",
+        "threads": ">=1",
+    }
+
     def __post_init__(self) -> None:
+        check_ranges(self)
         unknown = [m for m in self.methods if m not in METHODS]
         if unknown:
             raise ValueError(f"unknown methods {unknown}; allowed: {', '.join(METHODS)}")
         bad = [p for p in (self.pruner, *self.damage_pruners) if p not in PRUNERS]
         if bad:
             raise ValueError(f"unknown pruners {bad}; allowed: {', '.join(PRUNERS)}")
-        for s in self.damage_sparsities:
-            check_sparsity(s)
         if self.nm and len(self.nm) != 2:
             raise ValueError(f"nm must be empty or (n, m), got {self.nm}")
         check_sparsity(self.sparsity, self.nm_pair)
-        if self.n_seeds < 1 or self.steps < 10 or self.pretrain_steps < 1 or self.n_calibration < 1:
-            raise ValueError(f"need n_seeds >= 1, steps >= 10, pretrain_steps >= 1, n_calibration >= 1; got {self.n_seeds}, "
-                             f"{self.steps}, {self.pretrain_steps}, {self.n_calibration}")
-        if self.lr <= 0:
-            raise ValueError(f"the learning rate must be positive, got {self.lr}")
         paths = [bool(self.train_path), bool(self.eval_path), bool(self.text_path)]
         if any(paths) and not (all(paths) and self.model_path):
             raise ValueError("train_path, eval_path and text_path go together, with model_path (paper profile); "
                              "a model_path alone uses the shipped English text and BIG-bench items")
-        for name in ("n_repair_blocks", "n_text_blocks", "n_choices", "n_eval", "batch_size"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         self.evolution  # validates the evolution settings
 
     @property
