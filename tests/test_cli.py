@@ -186,3 +186,14 @@ def test_build_of_an_unknown_profile_fails_before_any_work(capsys):
 def test_out_of_range_values_are_one_line_errors_before_any_work(capsys):
     assert cli.main(["run", "06", "-p", "sparsity", "1.0"]) == 2
     assert capsys.readouterr().err.strip() == "reprolab: error: notebook 06_seft: parameter 'sparsity' got 1.0; allowed: [0,1)"
+
+
+def test_run_help_lists_every_field_with_its_range_and_profile_values(capsys):
+    assert cli.main(["run", "06", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "parameters (-p): seed, n_seeds, sparsity" in out
+    header = next(line for line in out.splitlines() if line.startswith("name "))
+    assert header.split() == ["name", "type", "default", "range", "default", "cpu_long", "smollm2", "paper"]
+    row = next(line for line in out.splitlines() if line.startswith("sparsity "))
+    assert row.split()[:4] == ["sparsity", "float", "0.7", "[0,1)"] and row.split()[-2:] == ["0.5", "0.7"]
+    assert cli.main(["run", "77", "--help"]) == 2

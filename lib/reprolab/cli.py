@@ -24,7 +24,7 @@ from typing import Any, Sequence
 from . import dispatch
 from .catalog import NOTEBOOKS, Notebook, UnknownNotebook, find
 from .core.paths import new_run_folder
-from .core.profiles import ProfileError, parse_cli_value, resolve
+from .core.profiles import ProfileError, describe, parse_cli_value, resolve
 
 KERNEL = dispatch.KERNEL_PINNED
 DISPATCH_CHOICES = ("pinned", "native")
@@ -251,6 +251,29 @@ def command_list() -> str:
     return "\n".join(lines)
 
 
+def parameter_help(nb: Notebook) -> str:
+    """`reprolab run NB --help`: the parameters `-p` accepts, then every config field with its type, default, allowed
+    range and each profile's value (fields outside the parameters cell are set through a profile)."""
+    import papermill
+
+    config_cls, profiles = nb.load()
+    settable = [k for k in papermill.inspect_notebook(str(nb.path())) if k != "profile"] if nb.path().is_file() else []
+    ranges = getattr(config_cls, "RANGES", {})
+    rows = [{**row, "range": ranges.get(row["name"], "")} for row in describe(config_cls, profiles)]
+    columns = ["name", "type", "default", "range", *profiles]
+    cells = [[str(c) for c in columns]] + [[_short(r[c]) for c in columns] for r in rows]
+    widths = [max(len(line[i]) for line in cells) for i in range(len(columns))]
+    table = ["  ".join(v.ljust(w) for v, w in zip(line, widths)).rstrip() for line in cells]
+    return "\n".join([f"usage: reprolab run {nb.id} [--profile {{{','.join(profiles)}}}] [-p NAME VALUE ...]",
+                      f"{nb.name}: {nb.title}", f"parameters (-p): {', '.join(settable) or '(none)'}", "",
+                      f"{config_cls.__name__} fields (the profile columns show each profile's value):", *table])
+
+
+def _short(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= 24 else text[:21] + "..."
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="reprolab", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -270,6 +293,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     build.add_argument("notebook")
     build.add_argument("--profile", default="default", help="default, or an evidence profile such as smollm2")
     sub.add_parser("readme", help="rewrite README.md's notebook table from the committed metrics")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["run"] and {"-h", "--help"} & set(argv) and len([a for a in argv[1:] if not a.startswith("-")]) >= 1:
+        try:
+            print(parameter_help(find(next(a for a in argv[1:] if not a.startswith("-")))))
+            return 0
+        except UnknownNotebook as err:
+            print(f"reprolab: error: {err.args[0] if err.args else err}", file=sys.stderr)
+            return 2
     args = parser.parse_args(argv)
     try:
         if args.command == "list":
