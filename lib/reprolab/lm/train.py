@@ -120,6 +120,22 @@ def _batches(loader: DataLoader):
         yield from loader
 
 
+def _resumed_batches(accelerator, loader: DataLoader, done: int):
+    """The batches an uninterrupted run would see after `done` steps: each finished epoch's draws from the loader's
+    generator are made again (its iterator's base seed and its shuffle; indices only, no data loaded), then the current epoch goes on after its first
+    `done % len(loader)` batches (accelerate's `skip_first_batches`), then the next epochs as usual."""
+    epochs, offset = divmod(done, len(loader))
+    generator = getattr(loader, "generator", None)
+    for _ in range(epochs):
+        if generator is not None:  # each epoch's iterator first draws its workers' base seed from the generator
+            torch.empty((), dtype=torch.int64).random_(generator=generator)
+        for _ in loader.batch_sampler:
+            pass
+    if offset:
+        yield from accelerator.skip_first_batches(loader, offset)
+    yield from _batches(loader)
+
+
 def train(
     model: torch.nn.Module,
     data: Mapping[str, torch.Tensor] | Dataset,
@@ -185,7 +201,7 @@ def train(
 
     model.train()
     t0, loss_sum, aux_sum, loss_n, grad_norm = time.perf_counter(), 0.0, 0.0, 0, float("nan")
-    batches = _batches(loader)
+    batches = _batches(loader) if start_step == 0 else _resumed_batches(accelerator, loader, start_step)
     bar = tqdm(range(start_step, cfg.steps), desc="train", disable=not (cfg.progress and accelerator.is_main_process),
                mininterval=5.0, initial=start_step, total=cfg.steps)
     for step in bar:
