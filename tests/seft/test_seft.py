@@ -129,3 +129,31 @@ def test_the_delta_never_outgrows_the_alive_count(pruned_setup):
     model, alive, _ = pruned_setup
     evo = seft.SparsityEvolution(target_modules(copy.deepcopy(model)), alive, seft.EvolutionConfig(budget_rank=64), 10, 1e-3)
     assert all(evo.budget[n] == int(alive[n].sum()) for n in alive)
+
+
+def test_a_resumed_seft_repair_equals_the_uninterrupted_one(pruned_setup, tmp_path):
+    pruned, alive, data = pruned_setup
+    cfg = seft.EvolutionConfig(budget_rank=1, update_every=3, accumulation_steps=2)
+    init = [{k: v[:4] for k, v in data.items()}]
+    train = dict(steps=9, batch_size=4, lr=1e-2, seed=0, device="cpu", progress=False, log_every=1)
+
+    def run(crash_at=None, **extra):
+        prepared = seft.prepare(pruned, alive, "seft", 1e-2, cfg, 9, init)
+
+        def after_step(step, model, optimizer):
+            if step == crash_at:
+                raise KeyboardInterrupt
+
+        result = lm.train(prepared.model, data, lm.TrainConfig(**train, **extra), optimizer=prepared.optimizer,
+                          after_backward=prepared.after_backward, after_step=after_step, checkpointed=[prepared.evolution])
+        return result, prepared.evolution
+
+    straight, ctrl = run()
+    with pytest.raises(KeyboardInterrupt):
+        run(crash_at=5, output_dir=str(tmp_path), checkpoint_every=4)
+    resumed, ctrl2 = run(output_dir=str(tmp_path), resume=True)
+    assert [r["loss"] for r in resumed.history] == [r["loss"] for r in straight.history]
+    for name in ctrl.alive:
+        assert torch.equal(ctrl.alive[name], ctrl2.alive[name]) and torch.equal(ctrl.support[name], ctrl2.support[name])
+    for a, b in zip(straight.model.state_dict().values(), resumed.model.state_dict().values()):
+        assert torch.equal(a, b)

@@ -145,6 +145,14 @@ class ModuleWiseDecay:
         per_record = np.array([np.average(r["decay"], weights=sizes) for r in self.log])
         return float(np.average(per_record, weights=durations)) if durations.sum() else float(per_record[-1])
 
+    def state_dict(self) -> dict:
+        """The refresh log and AWD's smoothed decay (the groups' decays are saved with the optimizer), so a checkpoint
+        (`lm.train(..., checkpointed=[decay])`) resumes exactly."""
+        return {"log": self.log, "awd": self._awd}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.log, self._awd = list(state["log"]), state["awd"]
+
     def before_step(self, step: int, _model: torch.nn.Module | None = None) -> None:
         """Refresh the groups' decay; `step` is 0-based (the `after_backward(step, model)` hook signature)."""
         method, groups = self.spec.method, self._optimizer.param_groups if self._optimizer else None

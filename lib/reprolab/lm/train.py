@@ -13,7 +13,7 @@ import json
 import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Literal, Mapping
+from typing import Any, Callable, Literal, Mapping, Sequence
 
 import torch
 from torch.utils.data import DataLoader, Dataset
@@ -144,6 +144,7 @@ def train(
     optimizer: torch.optim.Optimizer | None = None,
     after_backward: Callable[[int, torch.nn.Module], None] | None = None,
     after_step: Callable[[int, torch.nn.Module, torch.optim.Optimizer], None] | None = None,
+    checkpointed: Sequence[Any] = (),
 ) -> TrainResult:
     """Train `model` (an HF causal LM, or any module whose forward(**batch) returns `.loss`).
 
@@ -152,6 +153,9 @@ def train(
     Returns the unwrapped model with its history: step, loss (mean since last record), lr,
     grad_norm, seconds, and whatever eval_fn returned. Models whose output also carries an
     `aux_loss` (optimised as part of `.loss`) get `aux_loss` logged beside it.
+    checkpointed: objects with `state_dict()` / `load_state_dict()` that the hooks keep state in (sparse masks, a
+    topology controller); they are saved with every checkpoint and restored on resume, so a resumed run continues
+    exactly.
     """
     import time
 
@@ -174,6 +178,8 @@ def train(
     optimizer = optimizer or torch.optim.AdamW(param_groups(model, cfg.weight_decay), lr=cfg.lr, betas=cfg.betas)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, cfg))
     model, optimizer, loader, scheduler = accelerator.prepare(model, optimizer, loader, scheduler)
+    for obj in checkpointed:
+        accelerator.register_for_checkpointing(obj)
 
     out = Path(cfg.output_dir) if cfg.output_dir else None
     history: list[dict[str, Any]] = []

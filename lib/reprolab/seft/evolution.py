@@ -202,6 +202,17 @@ class SparsityEvolution:
             self._record(step, name, dropped=int(torch.count_nonzero(dropped)), grown=int(torch.count_nonzero(grown)),
                          reactivated=int(torch.count_nonzero(grown_pruned)))
 
+    def state_dict(self) -> dict:
+        """Everything the controller holds between steps (alive masks, supports, theta_p, the gradient window, the
+        records), so a checkpoint (`lm.train(..., checkpointed=[controller])`) resumes it exactly; the optimizer's
+        masks and moments are saved with the optimizer."""
+        return {"alive": self.alive, "support": self.support, "reference": self.reference, "grad_sum": self._grad_sum,
+                "grad_n": self._grad_n, "records": self.records}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.alive, self.support, self.reference = state["alive"], state["support"], state["reference"]
+        self._grad_sum, self._grad_n, self.records = state["grad_sum"], int(state["grad_n"]), list(state["records"])
+
     def state_bytes(self) -> int:
         """What training the delta holds: optimizer moments, the support's int64 indices and theta_p on D."""
         return self.optimizer.state_bytes() + sum(r.numel() * r.element_size() for r in self.reference.values())
