@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Literal, Mapping, Sequence
@@ -166,7 +167,12 @@ def train(
 
     if AcceleratorState._shared_state and AcceleratorState().mixed_precision != cfg.mixed_precision:
         AcceleratorState._reset_state()  # another precision in the same process (keeps the distributed set-up)
-    accelerator = Accelerator(cpu=cfg.device == "cpu", mixed_precision=cfg.mixed_precision)
+    launched_on_cpus = int(os.environ.get("WORLD_SIZE", "1")) > 1 and not torch.cuda.is_available()
+    # accelerate forms a multi-process CPU group (gloo) only when told cpu=True; without it each process would train alone
+    # step_scheduler_with_optimizer=False: the schedule is in optimizer steps (accelerate would otherwise step it once
+    # per process at every step, so N processes would run through warm-up and decay N times faster)
+    accelerator = Accelerator(cpu=cfg.device == "cpu" or (cfg.device == "auto" and launched_on_cpus),
+                              mixed_precision=cfg.mixed_precision, step_scheduler_with_optimizer=False)
     if cfg.device == "cuda" and accelerator.device.type != "cuda":
         raise RuntimeError("TrainConfig.device is 'cuda' but no CUDA GPU is visible; use 'auto' or 'cpu'")
     dataset = data if isinstance(data, Dataset) else TensorDictDataset(data)
