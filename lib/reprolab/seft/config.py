@@ -113,12 +113,12 @@ PROFILES: dict[str, dict] = {
     "default": {},  # about 3 minutes on 2 CPU cores
     "cpu_long": {"n_seeds": 5, "update_every": 20, "accumulation_steps": 5, "d_model": 128, "n_layers": 4, "d_ff": 352, "pretrain_steps": 3000, "steps": 1000,
                  "damage_sparsities": (0.5, 0.6, 0.7, 0.8, 0.9), "methods": METHODS},
-    # Evidence run on a real pretrained model (notebooks/evidence/06_seft.smollm2.ipynb, about 40 minutes on 2 cores): a Q4
+    # Evidence run on a real pretrained model (notebooks/evidence/06_seft.smollm2.ipynb, about 30 minutes on 2 cores): a Q4
     # copy of SmolLM2-135M-Instruct, Wanda-pruned to 50 % (damage also at 70 % and by SparseGPT), repaired on English text.
     "smollm2": {"model_path": "smollm2-135m-instruct", "n_seeds": 2, "sparsity": 0.5, "damage_sparsities": (0.5, 0.7),
                 "damage_pruners": ("wanda", "sparsegpt"), "methods": ("seft", "static_delta", "lora_reprune"),
-                "block_size": 64, "n_calibration": 64, "steps": 50, "batch_size": 8, "lr": 2e-4, "budget_rank": 8,
-                "update_every": 10, "accumulation_steps": 2},
+                "block_size": 64, "n_calibration": 64, "steps": 40, "batch_size": 8, "lr": 2e-4, "budget_rank": 8,
+                "update_every": 10, "accumulation_steps": 2, "n_choices": 200, "n_text_blocks": 32},
     "paper": {"model_path": "huggyllama/llama-7b", "train_path": "LLM-Adapters/ft-training_set/commonsense_170k.json",
               "eval_path": "LLM-Adapters/dataset/boolq/test.json", "text_path": "c4/en/c4-train.00000-of-01024.json",
               "n_seeds": 1, "sparsity": 0.7, "damage_sparsities": (), "methods": ("seft", "static_delta", "lora_reprune"), "n_calibration": 128, "block_size": 2048, "steps": 3000, "batch_size": 16,
