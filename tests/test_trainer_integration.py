@@ -64,6 +64,13 @@ def test_lift_callback_refreshes_the_masks_on_its_interval(tiny, tmp_path):
     assert all(int(first[n].sum()) == int(now[n].sum()) for n in first), "the budget must stay the same"
 
 
+def test_seft_for_trainer_refuses_an_accumulation_window_longer_than_the_update_interval(tiny):
+    model = copy.deepcopy(tiny[0])
+    alive = prune(model, "magnitude", 0.5, [])
+    with pytest.raises(ValueError, match=r"accumulation_steps \(5\) cannot exceed update_every \(2\)"):
+        seft_for_trainer(model, alive, lr=1e-2, total_steps=4, init_batches=[], update_every=2, accumulation_steps=5)
+
+
 def test_seft_in_a_trainer_keeps_the_pruned_sparsity_exactly(tiny, tmp_path):
     base, data = tiny
     model = copy.deepcopy(base)

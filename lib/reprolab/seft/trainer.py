@@ -64,7 +64,7 @@ def seft_for_trainer(model: torch.nn.Module, alive: Mapping[str, torch.Tensor], 
     if lr <= 0 or total_steps < 1:
         raise ValueError(f"need lr > 0 and total_steps >= 1, got {lr}, {total_steps}")
     modules = target_modules(model)
-    cfg = EvolutionConfig(budget_rank, update_every, drop_fraction, "cosine", min(accumulation_steps, update_every),
-                          grow_into_pruned=grow_into_pruned)
+    cfg = EvolutionConfig(budget_rank, update_every, drop_fraction, "cosine", accumulation_steps,
+                          grow_into_pruned=grow_into_pruned)  # validates: accumulation_steps <= update_every, ...
     controller = SparsityEvolution(modules, alive, cfg, total_steps, lr, betas)
     return controller.initialize(model, init_batches), SeftCallback(controller, clip_norm)
