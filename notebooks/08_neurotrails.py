@@ -31,7 +31,10 @@
 # package default so that a small ResNet does not saturate), sweeps the trunk/head split, and repeats
 # the comparison for a tiny LLaMA on a **Markov source of known entropy** (a perplexity floor). The
 # `paper` profile runs the paper's setting instead: ResNet-50 (the same packed heads in 2-D, bottleneck
-# blocks, b = 10 of 16 blocks per head) on an ImageNet folder and LLaMA-350M on a C4 shard, from local paths.
+# blocks, b = 10 of 16 blocks per head) on an ImageNet folder and LLaMA-350M on a C4 shard, from local paths; the
+# `fashion_mnist` profile runs the vision comparison on real images (Fashion-MNIST, 28 x 28, from Debian's
+# `dataset-fashion-mnist` package) with a small 2-D ResNet, at the paper's density rule (NeuroTrails' non-zeros equal
+# one dense model's).
 
 # %% tags=["hide-input"]
 import numpy as np
@@ -45,7 +48,7 @@ use_style()
 print(versions("torch", "transformers", "mnist1d"))
 
 # %% tags=["parameters"]
-profile = "default"  # one of: default, cpu_long, paper (paper: ImageNet folder and C4 shard at local paths)
+profile = "default"  # one of: default, cpu_long, fashion_mnist, paper (paper: ImageNet folder and C4 shard at local paths)
 seed = 0  # first seed (initialisation, masks, batch order)
 n_seeds = None  # paired seeds per variant (None: the profile's value)
 n_heads = None  # M
@@ -54,12 +57,13 @@ density = None  # NeuroTrails' live share of the conv/linear weights
 epochs = None
 device = None  # auto, cpu or cuda
 image_root = None  # paper profile: folder with train/<class>/ and val/<class>/ images
+fashion_mnist_dir = None  # fashion_mnist profile: folder of the IDX files (None: Debian's dataset-fashion-mnist)
 lm_text_path = None  # paper profile: local C4 shard (json lines with a "text" field)
 
 # %%
 cfg = resolve(nt.NeuroTrailsConfig, nt.PROFILES, profile, seed=seed, n_seeds=n_seeds, n_heads=n_heads,
               blocks_in_head=blocks_in_head, density=density, epochs=epochs, device=device, image_root=image_root,
-              lm_text_path=lm_text_path)
+              fashion_mnist_dir=fashion_mnist_dir, lm_text_path=lm_text_path)
 rt = setup(cfg.seed, cfg.device, cfg.threads)
 print(cfg)
 data = nt.vision_data(cfg)
@@ -67,17 +71,19 @@ print(data["description"])
 
 # %% [markdown]
 # ## The variants
-# The 1-D ResNet has `n_units` = 1 stem + 6 residual blocks; a head holds the last b units and its own
-# classifier, the trunk the rest (b = n_units: M independent networks, the full ensemble). Heads are
+# The ResNet has `n_units` = the stem + its residual blocks (default: the 1-D net, 1 + 6); a head holds the last b
+# units and its own classifier, the trunk the rest (b = n_units: M independent networks, the full ensemble). Heads are
 # independently initialised, trained on the mean of their cross-entropies and predict with the mean
 # of their logits (the official code's choice). NeuroTrails and the static control keep `density` of
 # all conv/linear weights (trunk and heads, ERK across layers, exactly the same live count in every
-# head); ΔT is half an epoch. SGD with Nesterov momentum 0.9, weight decay 5e-4, warm-up then cosine.
+# head); ΔT is half an epoch. SGD with Nesterov momentum 0.9, weight decay 5e-4, warm-up then cosine. `ece` is
+# the ensemble's expected calibration error (15 equal-width confidence bins), beside its NLL as in the paper.
 
 # %%
 variants = nt.vision_variants(cfg)
 jobs = [(variants[v], cfg.seed + k) for k in range(cfg.n_seeds) for v in cfg.variants]
-target = nt.nonzero_budget(cfg, cfg.blocks_in_head, cfg.density)  # the main NeuroTrails net's non-zero budget
+print(f"NeuroTrails density {nt.main_density(cfg):.3f}" + (" (matched to one dense model)" if cfg.match_single else ""))
+target = nt.nonzero_budget(cfg, cfg.blocks_in_head, nt.main_density(cfg))  # the main NeuroTrails net's non-zero budget
 sweep_density = {b: nt.matching_density(cfg, b, target) for b in cfg.sweep_blocks}
 extra = [(nt.Variant("neurotrails", cfg.n_heads, b, sweep_density[b]), cfg.seed + k)
          for k in range(cfg.n_seeds) for b in cfg.sweep_blocks if b != cfg.blocks_in_head]
@@ -86,8 +92,8 @@ results = nt.run_all(jobs + extra, lambda v, s: nt.run_vision(cfg, data, v, s, r
                      desc="vision")
 table = pd.DataFrame([r.row() for r in results])
 main = table.iloc[:len(jobs)]
-main.groupby("variant", sort=False)[["accuracy", "nll", "member_accuracy", "gain", "disagreement", "kl", "nonzero",
-                                     "seconds"]].agg(["mean", "std"]).round(4)
+main.groupby("variant", sort=False)[["accuracy", "nll", "ece", "member_accuracy", "gain", "disagreement", "kl",
+                                     "nonzero", "seconds"]].agg(["mean", "std"]).round(4)
 
 # %%
 fig = nt.plots.plot_accuracy_vs_parameters(main)

@@ -1,12 +1,19 @@
 """Shared fixtures: a tiny character tokenizer and model, and an isolated project root per test.
 
 The CPU dispatch is pinned first, before torch loads (see `reprolab.dispatch`), so the unit tests
-compute the same numbers on any x86-64 machine.
+compute the same numbers on any x86-64 machine. Without a GPU, Triton's interpreter is switched on before anything
+imports triton (transformers may), so the kernel tests in tests/kernels run the real kernels on CPU tensors.
 """
 
 from __future__ import annotations
 
-from reprolab import dispatch
+import os
+import shutil
+
+if not shutil.which("nvidia-smi"):
+    os.environ.setdefault("TRITON_INTERPRET", "1")
+
+from reprolab import dispatch  # noqa: E402
 
 dispatch.pin()
 

@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 import torch
 from transformers import LlamaConfig
@@ -143,7 +144,7 @@ def test_image_folder_runs_through_resnet18_heads(tmp_path):
             (tmp_path / split / c).mkdir(parents=True)
             for i in range(per_class):
                 Image.new("RGB", (36, 36), tuple(v + 5 * i for v in color)).save(tmp_path / split / c / f"{i}.jpg")
-    cfg = NeuroTrailsConfig(arch="resnet18", image_root=str(tmp_path), image_size=32, blocks_in_head=3, epochs=1,
+    cfg = NeuroTrailsConfig(dataset="image_folder", arch="resnet18", image_root=str(tmp_path), image_size=32, blocks_in_head=3, epochs=1,
                             batch_size=4, sweep_blocks=(), lr_schedule="multistep", nesterov=False, device="cpu")
     data = vision_data(cfg)
     assert data["n_classes"] == 2 and len(data["train"]) == 8 and len(data["test"]) == 4
@@ -155,13 +156,102 @@ def test_image_folder_runs_through_resnet18_heads(tmp_path):
 def test_vision_config_errors_name_the_fix(tmp_path):
     from reprolab.neurotrails import NeuroTrailsConfig, vision_data
 
-    with pytest.raises(ValueError, match="need image_root"):
+    with pytest.raises(ValueError, match="image_root .* goes with dataset='image_folder'"):
+        NeuroTrailsConfig(dataset="image_folder", arch="resnet50")
+    with pytest.raises(ValueError, match="image_root .* goes with dataset='image_folder'"):
+        NeuroTrailsConfig(image_root=str(tmp_path))
+    with pytest.raises(ValueError, match="dataset='mnist1d' runs on arch resnet1d, got 'resnet50'"):
         NeuroTrailsConfig(arch="resnet50")
-    with pytest.raises(ValueError, match="unknown arch"):
+    with pytest.raises(ValueError, match="dataset='mnist1d' runs on arch resnet1d, got 'vgg16'"):
         NeuroTrailsConfig(arch="vgg16")
+    with pytest.raises(ValueError, match="unknown dataset 'cifar'"):
+        NeuroTrailsConfig(dataset="cifar")
     with pytest.raises(FileNotFoundError, match="missing: .*val"):
         (tmp_path / "train").mkdir()
-        vision_data(NeuroTrailsConfig(arch="resnet50", image_root=str(tmp_path), blocks_in_head=10, sweep_blocks=()))
+        vision_data(NeuroTrailsConfig(dataset="image_folder", arch="resnet50", image_root=str(tmp_path),
+                                      blocks_in_head=10, sweep_blocks=()))
+
+
+def _write_idx(path, array: np.ndarray, gz: bool) -> None:
+    """An IDX file as the MNIST format defines it (unsigned bytes), written byte by byte."""
+    import gzip
+
+    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(int(n).to_bytes(4, "big") for n in array.shape)
+    (gzip.open if gz else open)(path, "wb").write(header + array.astype(np.uint8).tobytes())
+
+
+def _tiny_fashion_mnist(folder, n_train: int = 40, n_test: int = 10) -> None:
+    rng = np.random.default_rng(0)
+    for name, n, gz in (("train", n_train, True), ("t10k", n_test, False)):
+        _write_idx(folder / (f"{name}-images-idx3-ubyte" + (".gz" if gz else "")), rng.integers(0, 256, (n, 28, 28)), gz)
+        _write_idx(folder / (f"{name}-labels-idx1-ubyte" + (".gz" if gz else "")), np.arange(n) % 10, gz)
+
+
+def test_idx_reader_and_fashion_mnist_loader(tmp_path):
+    from reprolab.core.images import fashion_mnist, read_idx
+
+    image = np.arange(2 * 3 * 5).reshape(2, 3, 5) % 256
+    _write_idx(tmp_path / "a.idx", image, gz=False)
+    assert (read_idx(tmp_path / "a.idx") == image).all() and read_idx(tmp_path / "a.idx").shape == (2, 3, 5)
+    (tmp_path / "bad.idx").write_bytes(b"\x00\x00\x08\x01" + (5).to_bytes(4, "big") + b"abc")
+    with pytest.raises(ValueError, match="header says shape \\(5,\\)"):
+        read_idx(tmp_path / "bad.idx")
+    (tmp_path / "text.idx").write_bytes(b"hello")
+    with pytest.raises(ValueError, match="not an IDX file"):
+        read_idx(tmp_path / "text.idx")
+    _tiny_fashion_mnist(tmp_path)
+    d = fashion_mnist(tmp_path)
+    assert d["x"].shape == (40, 1, 28, 28) and d["x_test"].shape == (10, 1, 28, 28)
+    assert d["x"].dtype == torch.float32 and 0 <= float(d["x"].min()) and float(d["x"].max()) <= 1
+    assert d["labels"].tolist() == [i % 10 for i in range(40)]
+    with pytest.raises(FileNotFoundError, match="lacks the Fashion-MNIST IDX files"):
+        fashion_mnist(tmp_path / "a.idx").keys()
+
+
+def test_missing_fashion_mnist_names_the_install_command(tmp_path, monkeypatch):
+    from reprolab.core import images
+
+    monkeypatch.delenv("REPROLAB_FASHION_MNIST", raising=False)
+    monkeypatch.setattr(images, "FASHION_MNIST_PACKAGE", "no-such-package-for-reprolab")
+    with pytest.raises(FileNotFoundError, match="make fashion-mnist"):
+        images.fashion_mnist_folder()
+
+
+def test_fashion_mnist_runs_through_2d_heads(tmp_path):
+    from reprolab.neurotrails import NeuroTrailsConfig, Variant, main_density, run_vision, vision_data
+    from reprolab.neurotrails.models import MultiHeadResNet
+
+    _tiny_fashion_mnist(tmp_path)
+    cfg = NeuroTrailsConfig(dataset="fashion_mnist", arch="resnet2d", fashion_mnist_dir=str(tmp_path), train_images=20,
+                            channels=(4, 8), blocks_per_stage=1, blocks_in_head=2, match_single=True, epochs=1,
+                            batch_size=10, sweep_blocks=(), device="cpu")
+    data = vision_data(cfg)
+    assert len(data["train"]) == 20 and data["train"][:]["labels"].bincount().tolist() == [2] * 10
+    assert abs(float(data["train"][:]["x"].mean())) < 1e-5  # standardised with the training images' statistics
+    single = sum(p.numel() for p in MultiHeadResNet(cfg.resnet(), 1, 0).parameters())
+    result = run_vision(cfg, data, Variant("neurotrails", 3, 2, main_density(cfg)), seed=0)
+    assert abs(result.nonzero - single) <= 0.01 * single  # the paper's rule: as many non-zeros as one dense model
+    assert result.density_exact and 0 <= result.scores["ece"] <= 1
+
+
+def test_balanced_subset_is_class_balanced_and_fixed():
+    from reprolab.neurotrails import balanced_subset
+
+    labels = torch.tensor([0] * 50 + [1] * 30 + [2] * 20)
+    keep = balanced_subset(labels, 31, seed=0)
+    assert len(keep) == len(set(keep.tolist())) == 31 and sorted(labels[keep].bincount().tolist()) == [10, 10, 11]
+    assert torch.equal(keep, balanced_subset(labels, 31, seed=0)) and not torch.equal(keep, balanced_subset(labels, 31, 1))
+    assert sorted(labels[balanced_subset(labels, 70)].bincount().tolist()) == [20, 25, 25]  # class 2 runs out at 20
+
+
+def test_calibration_error_by_hand():
+    from reprolab.neurotrails import calibration_error
+
+    confidence = torch.tensor([0.95, 0.95, 0.55, 0.55, 0.55, 0.25])
+    correct = torch.tensor([1, 0, 1, 1, 1, 0])
+    # bins: [0.9, 1): acc 0.5 vs 0.95; [0.533.., 0.6): acc 1 vs 0.55; [0.2, 0.267): acc 0 vs 0.25
+    expected = (2 * 0.45 + 3 * 0.45 + 1 * 0.25) / 6
+    assert calibration_error(confidence, correct) == pytest.approx(expected)
 
 
 def test_language_heads_sum_their_losses_as_the_official_code():

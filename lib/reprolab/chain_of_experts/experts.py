@@ -6,6 +6,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .. import kernels
+
 
 class ExpertBank(nn.Module):
     """E SwiGLU experts E_i(x) = W_down (SiLU(W_gate x) * (W_up x)), stored as 3-D tensors.
@@ -28,7 +30,9 @@ class ExpertBank(nn.Module):
         go into a padded (E, capacity, H) buffer and two batched matmuls (a fixed handful of ops whatever E is;
         benchmarks/bench_coe.py); beyond that (collapsed routing) each expert that received tokens runs on its
         own slice of the sorted pairs, so memory stays O(T k H) instead of approaching O(E T H). Dropless
-        either way. Outputs accumulate in x's dtype (fp32 master activations under bf16 autocast).
+        either way. Outputs accumulate in x's dtype (fp32 master activations under bf16 autocast). On CUDA with
+        triton (`reprolab.kernels.use_triton`), the sorted pairs go through the grouped expert GEMM kernels instead:
+        no padding at any routing, autograd through the kernels.
         """
         t, k = indices.shape
         flat = indices.reshape(-1)  # (T*k,)
@@ -37,7 +41,9 @@ class ExpertBank(nn.Module):
         token = order // k  # token of each sorted slot
         counts = torch.bincount(flat, minlength=self.n_experts)  # (E,)
         gate_weight = weights.reshape(-1)[order, None]  # (T*k, 1)
-        if int(counts.max()) * self.n_experts <= self.PADDING_LIMIT * t * k:
+        if kernels.use_triton(x):
+            out = self._grouped(x[token], counts)
+        elif int(counts.max()) * self.n_experts <= self.PADDING_LIMIT * t * k:
             starts = torch.cumsum(counts, 0) - counts
             position = torch.arange(t * k, device=x.device) - starts[expert]  # slot within its expert
             buffer = x.new_zeros(self.n_experts, int(counts.max()), x.shape[-1])  # (E, C, H)
@@ -48,6 +54,15 @@ class ExpertBank(nn.Module):
             out = torch.cat([self._expert(e, x[rows]) for e, rows in self._groups(counts, token)])  # (T*k, H)
         contrib = (out * gate_weight.to(out.dtype)).to(x.dtype)
         return x.new_zeros(x.shape).index_add_(0, token, contrib)
+
+    def _grouped(self, x_sorted: torch.Tensor, counts: torch.Tensor) -> torch.Tensor:
+        """The experts on tokens sorted by expert through `kernels.expert_mlp` (in the autocast dtype where on)."""
+        gate_up, down = self.gate_up_proj, self.down_proj
+        if torch.is_autocast_enabled(x_sorted.device.type):
+            dtype = torch.get_autocast_dtype(x_sorted.device.type)
+            x_sorted, gate_up, down = x_sorted.to(dtype), gate_up.to(dtype), down.to(dtype)
+        with torch.autocast(x_sorted.device.type, enabled=False):
+            return kernels.expert_mlp(x_sorted, gate_up, down, counts)
 
     PADDING_LIMIT = 2.0  # padded dispatch while E * capacity <= this x T * k
 

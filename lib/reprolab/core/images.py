@@ -102,3 +102,65 @@ class ImageFolder(Dataset):
             image = image.crop(center_box(*image.size, size))
         x = torch.from_numpy(np.asarray(image, dtype=np.float32) / 255.0).permute(2, 0, 1)
         return {"x": (x - self._mean) / self._std, "labels": torch.tensor(label)}
+
+
+IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+FASHION_MNIST_FILES = {"x": "train-images-idx3-ubyte", "labels": "train-labels-idx1-ubyte",
+                       "x_test": "t10k-images-idx3-ubyte", "labels_test": "t10k-labels-idx1-ubyte"}
+FASHION_MNIST_PACKAGE = "dataset-fashion-mnist"  # Debian's package of the IDX files (Expat licence)
+
+
+def read_idx(path: str | Path) -> np.ndarray:
+    """An IDX file (the MNIST format: 2 zero bytes, a type code, the number of dimensions, big-endian int32 sizes,
+    then the data), plain or gzip-compressed, as an array of its shape."""
+    import gzip
+
+    path = Path(path)
+    raw = (gzip.open if path.suffix == ".gz" else open)(path, "rb").read()
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in IDX_TYPES:
+        raise ValueError(f"{path.name} is not an IDX file (expected 2 zero bytes and a type code in "
+                         f"{sorted(hex(t) for t in IDX_TYPES)})")
+    dtype, ndim = np.dtype(IDX_TYPES[raw[2]]), raw[3]
+    shape = tuple(int(s) for s in np.frombuffer(raw, ">i4", ndim, offset=4))
+    data = np.frombuffer(raw, dtype, offset=4 + 4 * ndim)
+    if data.size != int(np.prod(shape)):
+        raise ValueError(f"{path.name}: header says shape {shape} ({int(np.prod(shape))} values), file holds {data.size}")
+    return data.reshape(shape)
+
+
+def fashion_mnist_folder(folder: str | Path | None = None) -> Path:
+    """The folder with Fashion-MNIST's four IDX files: `folder`, else `$REPROLAB_FASHION_MNIST`, else where the
+    Debian package put them (asked of dpkg). One error naming the install command when none is found."""
+    import os
+    import shutil
+    import subprocess
+
+    folder = folder or os.environ.get("REPROLAB_FASHION_MNIST")
+    if not folder and shutil.which("dpkg"):
+        listed = subprocess.run(["dpkg", "-L", FASHION_MNIST_PACKAGE], capture_output=True, text=True).stdout.split()
+        found = [Path(p).parent for p in listed if Path(p).name.startswith(FASHION_MNIST_FILES["x"])]
+        folder = found[0] if found else None
+    if not folder:
+        raise FileNotFoundError(f"Fashion-MNIST not found: install it with `make fashion-mnist` (apt-get install "
+                                f"{FASHION_MNIST_PACKAGE}) or pass a folder holding its IDX files")
+    folder = Path(folder)
+    missing = [n for n in FASHION_MNIST_FILES.values() if not any((folder / (n + s)).is_file() for s in ("", ".gz"))]
+    if missing:
+        raise FileNotFoundError(f"{str(folder)!r} lacks the Fashion-MNIST IDX files {missing} (plain or .gz)")
+    return folder
+
+
+def fashion_mnist(folder: str | Path | None = None) -> dict[str, torch.Tensor]:
+    """Fashion-MNIST (60,000 train / 10,000 test 28 x 28 grey images, 10 classes) from its IDX files (see
+    `fashion_mnist_folder`). x, x_test: (N, 1, 28, 28) float32 in [0, 1]; labels, labels_test: (N,) int64."""
+    folder = fashion_mnist_folder(folder)
+    out = {}
+    for key, name in FASHION_MNIST_FILES.items():
+        path = folder / name if (folder / name).is_file() else folder / (name + ".gz")
+        array = read_idx(path)
+        out[key] = (torch.from_numpy(array.astype(np.float32) / 255.0)[:, None] if key.startswith("x")
+                    else torch.from_numpy(array.astype(np.int64)))
+    for split in ("", "_test"):
+        if len(out["x" + split]) != len(out["labels" + split]):
+            raise ValueError(f"Fashion-MNIST{split}: {len(out['x' + split])} images but {len(out['labels' + split])} labels")
+    return out

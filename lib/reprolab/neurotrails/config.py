@@ -13,24 +13,30 @@ VARIANTS = ("single", "full_ensemble", "treenet", "neurotrails", "static_heads")
 
 @dataclass
 class NeuroTrailsConfig:
-    """Vision (mnist1d and a 1-D ResNet, or an image folder and ResNet-18/50) and language (a LLaMA on a Markov
-    source or local text) comparisons at M heads."""
+    """Vision (mnist1d and a 1-D ResNet, Fashion-MNIST and a small 2-D ResNet, or an image folder and ResNet-18/50)
+    and language (a LLaMA on a Markov source or local text) comparisons at M heads."""
 
     seed: int = 0  # first seed (initialisation, masks, batch order); seeds seed .. seed + n_seeds - 1
     n_seeds: int = 2
     # vision
+    dataset: Literal["mnist1d", "fashion_mnist", "image_folder"] = "mnist1d"
     n_samples: int = 2000  # mnist1d signals (80 % train, 20 % test), generated offline
     corr_noise: float = 0.4  # mnist1d noise scales (package defaults 0.25, 0.02 make it too easy for a ResNet)
     iid_noise: float = 0.06
-    channels: tuple[int, ...] = (16, 32, 64)  # 1-D ResNet widths per stage
+    fashion_mnist_dir: str = ""  # folder of Fashion-MNIST's IDX files (empty: $REPROLAB_FASHION_MNIST or Debian's package)
+    train_images: int = 0  # fashion_mnist: training images used, a class-balanced subset fixed by seed 0 (0: all 60,000)
+    channels: tuple[int, ...] = (16, 32, 64)  # resnet1d / resnet2d widths per stage
     blocks_per_stage: int = 2
-    arch: Literal["resnet1d", "resnet18", "resnet50"] = "resnet1d"  # resnet18/50: torchvision's 2-D layouts
+    # resnet1d: mnist1d; resnet2d: a small 2-D ResNet (3x3 stem, `channels`) for 28 x 28 grey images;
+    # resnet18/50: torchvision's 2-D layouts for an image folder
+    arch: Literal["resnet1d", "resnet2d", "resnet18", "resnet50"] = "resnet1d"
     image_root: str = ""  # for resnet18/50: an image folder with train/<class>/ and val/<class>/ (paper: ImageNet)
     image_size: int = 224  # crop side in pixels for image folders
     num_workers: int = 0  # data-loading processes (image decoding)
     n_heads: int = 3  # M
     blocks_in_head: int = 4  # b: units (stem + residual blocks) per head; the trunk keeps the rest
     density: float = 0.4  # NeuroTrails' live share of all conv/linear weights (ERK), about one dense model's count
+    match_single: bool = False  # the paper's rule instead: density so that NeuroTrails' non-zeros equal one dense model's
     epochs: int = 8
     batch_size: int = 64
     lr: float = 0.05  # SGD (paper: 0.1 on CIFAR, 0.256 on ImageNet), one warm-up epoch
@@ -68,6 +74,7 @@ class NeuroTrailsConfig:
         "seed": ">=0",
         "n_seeds": ">=1",
         "n_samples": ">=1",
+        "train_images": ">=0",
         "corr_noise": ">=0",
         "iid_noise": ">=0",
         "channels": ">=1",
@@ -102,11 +109,15 @@ class NeuroTrailsConfig:
 
     def __post_init__(self) -> None:
         check_ranges(self)
-        if self.arch not in ("resnet1d", "resnet18", "resnet50"):
-            raise ValueError(f"unknown arch {self.arch!r}; allowed: resnet1d (mnist1d), resnet18, resnet50 (images)")
-        if (self.arch == "resnet1d") == bool(self.image_root):
-            raise ValueError("resnet18/resnet50 need image_root (an image folder) and resnet1d runs on mnist1d without "
-                             f"one; got arch={self.arch!r}, image_root={self.image_root!r}")
+        archs = {"mnist1d": ("resnet1d",), "fashion_mnist": ("resnet2d",), "image_folder": ("resnet18", "resnet50")}
+        if self.dataset not in archs:
+            raise ValueError(f"unknown dataset {self.dataset!r}; allowed: {', '.join(archs)}")
+        if self.arch not in archs[self.dataset]:
+            raise ValueError(f"dataset={self.dataset!r} runs on arch {' or '.join(archs[self.dataset])}, got "
+                             f"{self.arch!r} (mnist1d: resnet1d; fashion_mnist: resnet2d; image_folder: resnet18, resnet50)")
+        if (self.dataset == "image_folder") != bool(self.image_root):
+            raise ValueError("image_root (an image folder) goes with dataset='image_folder' and only with it; got "
+                             f"dataset={self.dataset!r}, image_root={self.image_root!r}")
         if self.lr_schedule not in ("cosine", "multistep") or self.mixed_precision not in ("no", "bf16", "fp16"):
             raise ValueError(f"lr_schedule must be cosine or multistep and mixed_precision no, bf16 or fp16; got "
                              f"{self.lr_schedule!r}, {self.mixed_precision!r}")
@@ -125,6 +136,8 @@ class NeuroTrailsConfig:
         """The vision network's shape for `n_classes` classes."""
         if self.arch == "resnet1d":
             return ResNetConfig(self.channels, self.blocks_per_stage, n_classes=n_classes)
+        if self.arch == "resnet2d":
+            return ResNetConfig(self.channels, self.blocks_per_stage, 3, n_classes, dims=2, in_channels=1)
         return resnet_preset(self.arch, n_classes)
 
     @property
@@ -140,7 +153,12 @@ PROFILES: dict[str, dict] = {
                  "lm_steps": 600, "lm_batch_size": 32, "lm_train_sequences": 2000},
     # ResNet-50 on ImageNet (M = 3, b = 10 of 16 blocks, ERK density 0.3, 200 epochs, batch 256 per process, SGD
     # 0.256 / 0.875 / 3.05e-5, 10x drops at 25/50/75 %, dT = 1000) and LLaMA-350M on a C4 shard; local paths
-    "paper": {"n_seeds": 1, "lm_n_seeds": 1, "arch": "resnet50", "image_root": "imagenet", "num_workers": 8,
+    # Fashion-MNIST (Debian's dataset-fashion-mnist): a 2-D ResNet of 1 stem + 3 blocks, 2 in each head, density
+    # matched to one dense model (the paper's rule); about 40 minutes on 2 CPU cores
+    "fashion_mnist": {"dataset": "fashion_mnist", "arch": "resnet2d", "train_images": 15000, "channels": (16, 32, 64),
+                      "blocks_per_stage": 1, "blocks_in_head": 2, "match_single": True, "epochs": 6,
+                      "variants": ("single", "full_ensemble", "neurotrails", "static_heads"), "sweep_blocks": (0, 4)},
+    "paper": {"n_seeds": 1, "lm_n_seeds": 1, "dataset": "image_folder", "arch": "resnet50", "image_root": "imagenet", "num_workers": 8,
               "blocks_in_head": 10, "density": 0.3, "epochs": 200, "batch_size": 256, "lr": 0.256, "momentum": 0.875,
               "nesterov": False, "weight_decay": 3.0517578125e-5, "lr_schedule": "multistep", "update_every": 1000,
               "sweep_blocks": (), "mixed_precision": "bf16", "lm_layers": 24, "lm_hidden": 1024, "lm_blocks_in_head": 16,

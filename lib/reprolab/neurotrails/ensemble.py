@@ -20,12 +20,22 @@ def ensemble_logits(logits: torch.Tensor, combine: str = "logits") -> torch.Tens
     raise ValueError(f"unknown combination {combine!r}; allowed: logits, probs")
 
 
+def calibration_error(confidence: torch.Tensor, correct: torch.Tensor, bins: int = 15) -> float:
+    """Expected calibration error: the mean over `bins` equal-width confidence bins of |accuracy - confidence|,
+    weighted by the bin's share of items. confidence: (N,) top-1 probability; correct: (N,) 0/1."""
+    which = (confidence * bins).long().clamp(max=bins - 1)  # bin of each item, (N,)
+    count = torch.bincount(which, minlength=bins).double()
+    gap = torch.bincount(which, weights=(correct.double() - confidence.double()), minlength=bins)
+    return float(gap.abs().sum() / count.sum())
+
+
 def scores(logits: torch.Tensor, labels: torch.Tensor, combine: str = "logits") -> dict[str, float]:
     """Ensemble accuracy and NLL, mean member accuracy, ensemble gain and diversity for (N, M, k) logits.
 
     disagreement: mean over ordered pairs i != j of the share of inputs where heads i and j predict differently
     (the official script also averages the zero diagonal, i.e. (M - 1) / M of this: `disagreement_with_diagonal`);
-    kl: mean over ordered pairs of KL(p_i || p_j) in nats; member_nll: the heads' mean cross-entropy.
+    kl: mean over ordered pairs of KL(p_i || p_j) in nats; member_nll: the heads' mean cross-entropy; ece: the
+    ensemble's expected calibration error over 15 confidence bins (`calibration_error`).
     """
     n, m, _ = logits.shape
     ens = ensemble_logits(logits, combine)
@@ -34,7 +44,8 @@ def scores(logits: torch.Tensor, labels: torch.Tensor, combine: str = "logits") 
     out = {"accuracy": acc, "nll": float(F.cross_entropy(ens, labels)),  # log_softmax of normalised log-probs is a no-op
            "member_accuracy": float(member_acc.mean()), "best_member_accuracy": float(member_acc.max()),
            "gain": acc - float(member_acc.mean()),
-           "member_nll": float(F.cross_entropy(logits.flatten(0, 1), labels.repeat_interleave(m)))}
+           "member_nll": float(F.cross_entropy(logits.flatten(0, 1), labels.repeat_interleave(m))),
+           "ece": calibration_error(F.softmax(ens, -1).max(-1).values, ens.argmax(-1) == labels)}
     if m > 1:
         pred = logits.argmax(-1)  # (N, M)
         differ = (pred[:, :, None] != pred[:, None, :]).float().mean(0)  # (M, M), zero diagonal
@@ -51,15 +62,17 @@ def scores(logits: torch.Tensor, labels: torch.Tensor, combine: str = "logits") 
 def batched_scores(batches: Iterable[tuple[torch.Tensor, torch.Tensor]], combine: str = "logits",
                    per_item: dict[str, np.ndarray] | None = None) -> dict[str, float]:
     """`scores` over (logits (n, M, k), labels (n,)) batches without holding every logit at once: each score is a
-    mean over items, so batch values are averaged with weights n; the best member comes from pooled accuracies.
+    mean over items, so batch values are averaged with weights n; the best member and the calibration error come from
+    pooled items.
     per_item: a dict to fill with the ensemble's `correct` and `nll` per item ((N,) float64 each)."""
     totals: dict[str, float] = {}
     hits, n = None, 0
-    correct, nll = [], []
+    correct, nll, confidence = [], [], []
     for logits, labels in batches:
+        ens = ensemble_logits(logits, combine)
+        correct.append((ens.argmax(-1) == labels).double().cpu())
+        confidence.append(F.softmax(ens, -1).max(-1).values.double().cpu())
         if per_item is not None:
-            ens = ensemble_logits(logits, combine)
-            correct.append((ens.argmax(-1) == labels).double().cpu())
             nll.append(F.cross_entropy(ens, labels, reduction="none").double().cpu())
         for key, value in scores(logits, labels, combine).items():
             totals[key] = totals.get(key, 0.0) + value * len(labels)
@@ -70,6 +83,7 @@ def batched_scores(batches: Iterable[tuple[torch.Tensor, torch.Tensor]], combine
         raise ValueError("no batches to score")
     out = {key: value / n for key, value in totals.items()}
     out["best_member_accuracy"] = float(hits.max()) / n
+    out["ece"] = calibration_error(torch.cat(confidence), torch.cat(correct))
     if per_item is not None:
         per_item["correct"], per_item["nll"] = torch.cat(correct).numpy(), torch.cat(nll).numpy()
     return out

@@ -12,7 +12,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from .. import lm
-from ..core.images import ImageFolder
+from ..core.images import ImageFolder, fashion_mnist
 from ..lm.train import TensorDictDataset
 from ..sparsity import DSTConfig, DynamicSparsity
 from .config import NeuroTrailsConfig
@@ -33,10 +33,19 @@ class Variant:
 
 
 def vision_variants(cfg: NeuroTrailsConfig) -> dict[str, Variant]:
-    m, b = cfg.n_heads, cfg.blocks_in_head
+    m, b, density = cfg.n_heads, cfg.blocks_in_head, main_density(cfg)
     return {"single": Variant("single", 1, 0), "full_ensemble": Variant("full_ensemble", m, cfg.n_units),
-            "treenet": Variant("treenet", m, b), "neurotrails": Variant("neurotrails", m, b, cfg.density),
-            "static_heads": Variant("static_heads", m, b, cfg.density, fix=True)}
+            "treenet": Variant("treenet", m, b), "neurotrails": Variant("neurotrails", m, b, density),
+            "static_heads": Variant("static_heads", m, b, density, fix=True)}
+
+
+def main_density(cfg: NeuroTrailsConfig) -> float:
+    """NeuroTrails' density at the main split: `cfg.density`, or with `match_single` the density at which its
+    non-zero parameters equal one dense single model's (the paper's rule)."""
+    if not cfg.match_single:
+        return cfg.density
+    single = MultiHeadResNet(cfg.resnet(), 1, 0)
+    return matching_density(cfg, cfg.blocks_in_head, sum(p.numel() for p in single.parameters()))
 
 
 def _masked_and_dense(cfg: NeuroTrailsConfig, blocks_in_head: int) -> tuple[int, int]:
@@ -72,11 +81,38 @@ def mnist1d(n_samples: int, seed: int = 42, corr_noise: float = 0.25, iid_noise:
             "labels_test": torch.tensor(data["y_test"]).long()}
 
 
+def balanced_subset(labels: torch.Tensor, n: int, seed: int = 0) -> torch.Tensor:
+    """Indices (sorted) of n items with the classes as equal as n allows, drawn without replacement by `seed`."""
+    classes = labels.unique()
+    if n > len(labels):
+        raise ValueError(f"asked for {n} items of {len(labels)}")
+    g = torch.Generator().manual_seed(seed)
+    order = torch.randperm(len(labels), generator=g)
+    rank = torch.empty_like(order)  # each item's position among its class in the shuffled order
+    for c in classes:
+        members = order[labels[order] == c]
+        rank[members] = torch.arange(len(members))
+    keys = rank * len(classes) + torch.searchsorted(classes, labels)  # round-robin over classes
+    return order[torch.argsort(keys[order])[:n]].sort().values
+
+
 def vision_data(cfg: NeuroTrailsConfig) -> dict:
-    """Train and test sets for `cfg`: mnist1d signals (generated offline) for the 1-D ResNet, or the image folder's
-    train/ and val/ splits (ImageNet layout; val uses train's class indices). Keys: train, test (Datasets of
-    {"x", "labels"} items), n_classes, description."""
-    if cfg.arch == "resnet1d":
+    """Train and test sets for `cfg`: mnist1d signals (generated offline) for the 1-D ResNet, Fashion-MNIST's IDX
+    files (a class-balanced subset of `train_images` training images; pixels standardised with the training
+    images' mean and standard deviation) for the 2-D one, or the image folder's train/ and val/ splits (ImageNet
+    layout; val uses train's class indices). Keys: train, test (Datasets of {"x", "labels"} items), n_classes,
+    description."""
+    if cfg.dataset == "fashion_mnist":
+        d = fashion_mnist(cfg.fashion_mnist_dir or None)
+        keep = (balanced_subset(d["labels"], cfg.train_images) if cfg.train_images else torch.arange(len(d["labels"])))
+        x, labels = d["x"][keep], d["labels"][keep]
+        mean, std = x.mean(), x.std()
+        train = TensorDictDataset({"x": (x - mean) / std, "labels": labels})
+        test = TensorDictDataset({"x": (d["x_test"] - mean) / std, "labels": d["labels_test"]})
+        return {"train": train, "test": test, "n_classes": 10, "description":
+                f"Fashion-MNIST: {len(train)} of {len(d['labels'])} train images (class-balanced) / {len(test)} test "
+                "images, 28 x 28 grey, 10 classes"}
+    if cfg.dataset == "mnist1d":
         d = mnist1d(cfg.n_samples, corr_noise=cfg.corr_noise, iid_noise=cfg.iid_noise)
         train, test = TensorDictDataset({"x": d["x"], "labels": d["labels"]}), TensorDictDataset(
             {"x": d["x_test"], "labels": d["labels_test"]})

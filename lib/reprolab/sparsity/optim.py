@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import torch
 
+from ..kernels import sparse_adamw_
+
 
 class MaskedAdamW(torch.optim.Optimizer):
     """AdamW (decoupled decay) with per-parameter sparse masks; `masks` maps parameters to bool tensors."""
@@ -83,18 +85,15 @@ class MaskedAdamW(torch.optim.Optimizer):
                 if not state:
                     state.update(step=0, exp_avg=torch.zeros_like(p), exp_avg_sq=torch.zeros_like(p))
                 state["step"] += 1
-                flat = p.view(-1) if sparse else p
-                grad = p.grad.reshape(-1)[index] if sparse else p.grad
-                values = flat[index] if sparse else flat
-                state["exp_avg"].mul_(b1).add_(grad, alpha=1 - b1)
-                state["exp_avg_sq"].mul_(b2).addcmul_(grad, grad, value=1 - b2)
                 correction1, correction2 = 1 - b1 ** state["step"], 1 - b2 ** state["step"]
+                if sparse:  # one fused pass on CUDA (reprolab.kernels), the same arithmetic elsewhere
+                    sparse_adamw_(p, p.grad.contiguous(), index, state["exp_avg"], state["exp_avg_sq"], lr, b1, b2, eps,
+                                  wd, correction1, correction2)
+                    continue
+                state["exp_avg"].mul_(b1).add_(p.grad, alpha=1 - b1)
+                state["exp_avg_sq"].mul_(b2).addcmul_(p.grad, p.grad, value=1 - b2)
                 update = (state["exp_avg"] / correction1) / ((state["exp_avg_sq"] / correction2).sqrt() + eps)
-                new = values * (1 - lr * wd) - lr * update
-                if sparse:
-                    flat[index] = new
-                else:
-                    p.copy_(new)
+                p.copy_(p * (1 - lr * wd) - lr * update)
         return loss
 
 
