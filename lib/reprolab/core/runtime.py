@@ -94,15 +94,19 @@ class Timer:
         self.seconds = time.perf_counter() - self._start
 
 
-def time_call(fn, repeat: int = 1, warmup: bool = False) -> tuple[float, object]:
-    """Mean wall time in seconds of `repeat` calls of `fn()` (after one untimed call if `warmup`), and the last result."""
+def time_call(fn, repeat: int = 1, warmup: bool = False, cuda: bool = False) -> tuple[float, object]:
+    """Mean wall time in seconds of `repeat` calls of `fn()` (after one untimed call if `warmup`), and the last result.
+    cuda: wait for the GPU before starting and before stopping the clock (asynchronous kernel launches)."""
     if repeat < 1:
         raise ValueError(f"repeat must be at least 1, got {repeat}")
+    sync = torch.cuda.synchronize if cuda else (lambda: None)
     if warmup:
         fn()
+    sync()
     start = time.perf_counter()
     for _ in range(repeat):
         out = fn()
+    sync()
     return (time.perf_counter() - start) / repeat, out
 
 
