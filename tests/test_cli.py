@@ -197,3 +197,51 @@ def test_run_help_lists_every_field_with_its_range_and_profile_values(capsys):
     row = next(line for line in out.splitlines() if line.startswith("sparsity "))
     assert row.split()[:4] == ["sparsity", "float", "0.7", "[0,1)"] and row.split()[-2:] == ["0.5", "0.7"]
     assert cli.main(["run", "77", "--help"]) == 2
+
+
+def test_run_all_summary_survives_failures_interrupts_and_sigterm(monkeypatch, capsys):
+    import os
+    import signal
+
+    monkeypatch.setattr(cli, "check_parameters", lambda nb, profile, params: None)
+    calls = []
+
+    def fake_run(nb, profile, params, dispatch=None):
+        calls.append(nb.id)
+        if nb.id == "01":
+            return cli.RunSummary(nb.name, 1.0, {}, cli.Path("runs") / nb.id / "x", "ValueError: boom", "failed")
+        if nb.id == "02":
+            os.kill(os.getpid(), signal.SIGTERM)  # as a scheduler or `kill` would stop the whole run
+        return cli.RunSummary(nb.name, 1.0, {}, cli.Path("runs") / nb.id / "x")
+
+    monkeypatch.setattr(cli, "run_notebook", fake_run)
+    before = signal.getsignal(signal.SIGTERM)
+    assert cli.main(["run-all", "--profile", "default"]) == 130
+    assert calls == ["00", "01", "02"] and signal.getsignal(signal.SIGTERM) == before
+    out = capsys.readouterr().out
+    status = {line.split()[0]: line.rsplit("  ", 1)[-1] for line in out.splitlines()[1:] if line[:2].isdigit()}
+    assert status["00_tour"] == "ok" and status["01_layer_merge"] == "FAILED ValueError: boom"
+    assert status["02_chain_of_experts"] == "interrupted" and status["10_desi_bao"] == "not run"
+
+
+def test_dead_kernel_is_a_failed_row_not_a_traceback(tmp_path, monkeypatch):
+    import papermill
+    from nbclient.exceptions import DeadKernelError
+
+    monkeypatch.setenv("REPROLAB_ROOT", str(tmp_path))
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "pyproject.toml").write_text("")
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('profile = "default"\nseed = 0\nsteps = None')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, tmp_path / "notebooks" / "99_probe.ipynb")
+
+    def die(*args, **kwargs):
+        raise DeadKernelError("Kernel died")
+
+    monkeypatch.setattr(papermill, "execute_notebook", die)
+    probe = catalog.Notebook("99", "probe", "probe", None, "reprolab.tour:TourConfig", "reprolab.tour:PROFILES")
+    summary = cli.run_notebook(probe, "default", {})
+    assert summary.state == "failed" and "the kernel died" in summary.error and str(summary.run_dir) in summary.error

@@ -1,5 +1,6 @@
 """A run killed after a checkpoint and resumed equals the uninterrupted run bit for bit, for the training hooks that
-keep state: LIFT's mask refresh (masks and moments live in its optimizer) and AlphaDecay's decay map and log.
+keep state: LIFT's mask refresh (masks and moments live in its optimizer), AlphaDecay's decay map and log, and the
+dynamic sparse masks of NeuroTrails (RigL with soft-magnitude pruning and random regrowth, so the random stream too).
 (SEFT's controller: tests/seft; the shared loop alone: tests/lm.)"""
 
 from __future__ import annotations
@@ -89,3 +90,24 @@ def test_alphadecay_resumes_exactly(tiny, tmp_path):
     straight, resumed, opt = straight_and_resumed(make, data, tmp_path)
     assert_same(straight, resumed)
     assert decays[-1].log == decays[0].log and [r["step"] for r in decays[0].log] == [0, 3, 6, 9]
+
+
+def test_dynamic_sparsity_resumes_exactly(tiny, tmp_path):
+    from reprolab.sparsity import DSTConfig, DynamicSparsity
+
+    base, data = tiny
+    controllers = []
+
+    def make():
+        model = copy.deepcopy(base)
+        weights = {n: p for n, p in model.named_parameters() if p.ndim == 2 and "embed" not in n}
+        dst = DynamicSparsity(weights, DSTConfig(0.5, "erk", 2, 0.5, prune="soft_magnitude", regrow="random"), 9, seed=0)
+        controllers.append(dst)
+        opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
+        return model, opt, dst.after_backward, dst.after_step, [dst]
+
+    straight, resumed, _ = straight_and_resumed(make, data, tmp_path)
+    assert_same(straight, resumed)
+    first, last = controllers[0], controllers[-1]
+    assert len(first.updates) == len(last.updates) >= 3
+    assert all(torch.equal(first.masks[n], last.masks[n]) for n in first.masks)

@@ -12,10 +12,12 @@ import argparse
 import hashlib
 import json
 import os
-import sys
-import time
 import shutil
+import signal
+import sys
 import tempfile
+import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,8 +43,14 @@ class RunSummary:
     notebook: str
     seconds: float
     claims: dict[str, int]
-    run_dir: Path
+    run_dir: Path | None
     error: str | None = None
+    state: str = "done"  # done, failed, skipped, interrupted, not run
+
+    @property
+    def status(self) -> str:
+        return {"done": "ok", "failed": f"FAILED {self.error}"}.get(self.state, f"{self.state}" + (
+            f" ({self.error})" if self.error else ""))
 
 
 def check_parameters(nb: Notebook, profile: str, params: dict[str, Any]) -> None:
@@ -122,6 +130,7 @@ def run_notebook(nb: Notebook, profile: str = "default", params: dict[str, Any] 
 
     cpu_dispatch: `pinned` or `native`; None takes `default_dispatch(profile)`."""
     import papermill
+    from nbclient.exceptions import DeadKernelError
 
     params = absolute_paths(dict(params or {}))
     check_parameters(nb, profile, params)
@@ -136,10 +145,42 @@ def run_notebook(nb: Notebook, profile: str = "default", params: dict[str, Any] 
                                        progress_bar=True, cwd=str(nb.path().parent))
         except papermill.PapermillExecutionError as err:
             error = f"{err.ename}: {err.evalue}"
+        except DeadKernelError:
+            error = (f"the kernel died (killed, or out of memory); what the run wrote as it went (results.jsonl, "
+                     f"history.jsonl, checkpoints) is in {out}")
     seconds = time.perf_counter() - start
     metrics = out / "metrics.json"
     claims = json.loads(metrics.read_text()).get("claim_counts", {}) if metrics.is_file() else {}
-    return RunSummary(nb.name, seconds, claims, out, error)
+    return RunSummary(nb.name, seconds, claims, out, error, "failed" if error else "done")
+
+
+def _terminate(signum, _frame) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def run_and_summarise(nbs: Sequence[Notebook], profile: str, params: dict[str, Any], cpu_dispatch: str | None,
+                      skipped: Sequence[RunSummary] = ()) -> int:
+    """Run `nbs` one after another and print the summary whatever happens: a notebook that fails does not stop the
+    others, and on Ctrl-C or SIGTERM the summary still lists what finished, what was interrupted and what did not
+    run. Exit status: 0 all done, 1 some failed, 130 interrupted."""
+    rows: list[RunSummary] = []
+    previous = signal.signal(signal.SIGTERM, _terminate) if threading.current_thread() is threading.main_thread() else None
+    try:
+        for k, nb in enumerate(nbs):
+            start = time.perf_counter()
+            try:
+                rows.append(run_notebook(nb, profile, params, cpu_dispatch))
+            except KeyboardInterrupt:
+                rows.append(RunSummary(nb.name, time.perf_counter() - start, {}, None, None, "interrupted"))
+                rows += [RunSummary(n.name, 0.0, {}, None, None, "not run") for n in nbs[k + 1:]]
+                print(format_summary([*rows, *skipped]))
+                return 130
+            print(f"{nb.name}: {rows[-1].seconds:.1f}s, {'failed' if rows[-1].error else 'done'}", file=sys.stderr)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    print(format_summary([*rows, *skipped]))
+    return 1 if any(r.state == "failed" for r in rows) else 0
 
 
 def format_summary(rows: Sequence[RunSummary]) -> str:
@@ -151,8 +192,10 @@ def format_summary(rows: Sequence[RunSummary]) -> str:
         counts = [claims.get(v, 0) for v in ("reproduced", "contradicted", "inconclusive", "not tested at this profile")]
         check_text = f"{checks.get('pass', 0)}/{checks.get('pass', 0) + checks.get('fail', 0)} pass" if checks else "-"
         lines.append(f"{r.notebook:<28}{r.seconds:>10.1f}s" + "".join(f"{n:>14}" for n in counts) +
-                     f"{check_text:>12}  {'FAILED ' + r.error if r.error else 'ok'}")
-    lines.append(f"outputs in {', '.join(sorted({str(r.run_dir.parent.parent) for r in rows}))}")
+                     f"{check_text:>12}  {r.status}")
+    folders = sorted({str(r.run_dir.parent.parent) for r in rows if r.run_dir is not None})
+    if folders:
+        lines.append(f"outputs in {', '.join(folders)}")
     return "\n".join(lines)
 
 
@@ -315,6 +358,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             nb = find(args.notebook)
             print(f"{nb.name} ({args.profile}): built and executed in {build_notebook(nb, args.profile):.1f}s")
             return 0
+        skipped = []
         if args.command == "run":
             nbs, params = [find(args.notebook)], parse_params(args.param)
         else:
@@ -325,16 +369,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 else:
                     print(f"{nb.name}: skipped, it has no profile {args.profile!r} (its profiles: "
                           f"{', '.join(nb.load()[1])})", file=sys.stderr)
+                    skipped.append(RunSummary(nb.name, 0.0, {}, None, f"no profile {args.profile!r}", "skipped"))
             if not nbs:
                 raise UsageError(f"no notebook has a profile {args.profile!r}")
         for nb in nbs:  # validate everything before running anything
             check_parameters(nb, args.profile, params)
-        rows = []
-        for nb in nbs:
-            rows.append(run_notebook(nb, args.profile, params, args.cpu_dispatch))
-            print(f"{nb.name}: {rows[-1].seconds:.1f}s, {'failed' if rows[-1].error else 'done'}", file=sys.stderr)
-        print(format_summary(rows))
-        return 1 if any(r.error for r in rows) else 0
+        return run_and_summarise(nbs, args.profile, params, args.cpu_dispatch, skipped)
     except (UsageError, UnknownNotebook) as err:
         print(f"reprolab: error: {err.args[0] if err.args else err}", file=sys.stderr)
         return 2

@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import pytest
 import torch
@@ -58,6 +59,41 @@ def test_resume_continues_exactly(tokenizer, data, tmp_path, stop):
     assert [r["loss"] for r in resumed.history] == [r["loss"] for r in straight.history]
     for (name, a), b in zip(straight.model.state_dict().items(), resumed.model.state_dict().values()):
         assert torch.equal(a, b), f"{name} differs after resuming at step {stop}"
+
+
+def test_killed_while_checkpointing_resumes_from_the_last_complete_checkpoint(tokenizer, data, tmp_path,
+                                                                              monkeypatch):
+    """A run killed in the middle of writing its second checkpoint (as SIGKILL would leave it: a half-written
+    folder) resumes from the first, complete one and still ends equal to the uninterrupted run; history.jsonl
+    holds each step once."""
+    from accelerate import Accelerator
+
+    cfg = lm.TinyLMConfig(d_model=32, n_layers=1, n_heads=2, d_ff=64, max_len=64)
+    rows = {k: v[:20] for k, v in data.items()}
+    common = dict(batch_size=4, progress=False, device="cpu", warmup_steps=2, log_every=1)
+    straight = lm.train(lm.tiny_lm(cfg, tokenizer, seed=0), rows, lm.TrainConfig(steps=10, **common))
+    save_state, saves = Accelerator.save_state, []
+
+    def dies_in_second_save(self, folder, **kwargs):
+        saves.append(folder)
+        if len(saves) == 2:
+            save_state(self, folder, **kwargs)
+            next(Path(folder).glob("*.safetensors")).write_bytes(b"half a file")
+            raise KeyboardInterrupt
+        return save_state(self, folder, **kwargs)
+
+    monkeypatch.setattr(Accelerator, "save_state", dies_in_second_save)
+    with pytest.raises(KeyboardInterrupt):
+        lm.train(lm.tiny_lm(cfg, tokenizer, seed=0), rows,
+                 lm.TrainConfig(steps=10, **common, output_dir=str(tmp_path), checkpoint_every=3))
+    monkeypatch.setattr(Accelerator, "save_state", save_state)
+    assert json.loads((tmp_path / "checkpoint" / "trainer_state.json").read_text())["step"] == 3
+    resumed = lm.train(lm.tiny_lm(cfg, tokenizer, seed=1), rows,
+                       lm.TrainConfig(steps=10, **common, output_dir=str(tmp_path), resume=True))
+    assert [r["loss"] for r in resumed.history] == [r["loss"] for r in straight.history]
+    logged = [json.loads(line)["step"] for line in (tmp_path / "history.jsonl").read_text().splitlines()]
+    assert logged == list(range(1, 11))
+    assert not (tmp_path / "checkpoint.partial").exists() and not (tmp_path / "checkpoint.old").exists()
 
 
 @pytest.mark.parametrize(

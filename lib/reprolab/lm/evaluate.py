@@ -50,11 +50,13 @@ def perplexity(model: torch.nn.Module, data: Mapping[str, torch.Tensor], batch_s
 
 @torch.no_grad()
 def generate(model, tokenizer, prompts: Sequence[str], max_new_tokens: int = 32, batch_size: int = 64,
-             stop: str | None = "####") -> list[str]:
+             stop: str | None = "####", stop_strings: Sequence[str] | None = None) -> list[str]:
     """Greedy continuations of `prompts` (the new text only), batched with left padding.
 
     stop: cut each continuation after the line that follows the first occurrence of `stop`
-    (default: just after the answer line); None keeps all `max_new_tokens`.
+    (default: just after the answer line); None keeps all `max_new_tokens`. stop_strings: a sequence ends as soon
+    as it has written one of these (transformers' `stop_strings`; the string stays in the text), so a batch
+    finishes when its longest answer does instead of after `max_new_tokens`.
     """
     was_training = model.training
     model.eval()
@@ -65,8 +67,9 @@ def generate(model, tokenizer, prompts: Sequence[str], max_new_tokens: int = 32,
         for i in range(0, len(prompts), batch_size):
             enc = tokenizer(list(prompts[i : i + batch_size]), return_tensors="pt", padding=True,
                             add_special_tokens=False).to(device)
+            stops = dict(stop_strings=list(stop_strings), tokenizer=tokenizer) if stop_strings else {}
             ids = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False,
-                                 pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id)
+                                 pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id, **stops)
             new = ids[:, enc["input_ids"].shape[1]:]  # (B, new tokens)
             outputs.extend(tokenizer.batch_decode(new, skip_special_tokens=True))
     finally:

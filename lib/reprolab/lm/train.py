@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Literal, Mapping, Sequence
@@ -137,6 +138,41 @@ def _resumed_batches(accelerator, loader: DataLoader, done: int):
     yield from _batches(loader)
 
 
+def _write_atomically(path: Path, text: str) -> None:
+    """Write `text` beside `path` and rename it over: a reader (or a kill) never sees half a file."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text)
+    os.replace(partial, path)
+
+
+def _save_checkpoint(accelerator, out: Path, state: dict) -> None:
+    """accelerate's `save_state` into checkpoint.partial/, the trainer state written last, then swapped in for
+    checkpoint/ by renames: a run killed at any moment leaves one complete checkpoint (see `_complete_checkpoint`)."""
+    partial, current, old = out / "checkpoint.partial", out / "checkpoint", out / "checkpoint.old"
+    if accelerator.is_main_process and partial.exists():
+        shutil.rmtree(partial)
+    accelerator.wait_for_everyone()
+    accelerator.save_state(str(partial))
+    accelerator.wait_for_everyone()
+    if accelerator.is_main_process:
+        (partial / "trainer_state.json").write_text(json.dumps(state))
+        if current.exists():
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(current, old)
+        os.replace(partial, current)
+        shutil.rmtree(old, ignore_errors=True)
+    accelerator.wait_for_everyone()
+
+
+def _complete_checkpoint(out: Path) -> Path | None:
+    """The newest complete checkpoint folder under `out` (checkpoint/, or checkpoint.old/ when a run was killed
+    between the two renames of `_save_checkpoint`); None when there is none."""
+    for name in ("checkpoint", "checkpoint.old"):
+        if (out / name / "trainer_state.json").is_file():
+            return out / name
+    return None
+
+
 def train(
     model: torch.nn.Module,
     data: Mapping[str, torch.Tensor] | Dataset,
@@ -192,10 +228,14 @@ def train(
     start_step = 0
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-        if cfg.resume and (out / "checkpoint" / "trainer_state.json").is_file():
-            accelerator.load_state(str(out / "checkpoint"))
-            state = json.loads((out / "checkpoint" / "trainer_state.json").read_text())
+        found = _complete_checkpoint(out) if cfg.resume else None
+        if found is not None:
+            accelerator.load_state(str(found))
+            state = json.loads((found / "trainer_state.json").read_text())
             start_step, history = state["step"], state["history"]
+            if accelerator.is_main_process:  # the steps logged after that checkpoint are run again: drop them
+                _write_atomically(out / "history.jsonl", "".join(json.dumps(r) + "\n" for r in history))
+                shutil.rmtree(out / "checkpoint.partial", ignore_errors=True)  # a save the kill interrupted
         (out / "train_config.json").write_text(json.dumps(asdict(cfg), indent=2))
 
     def evaluate(step: int) -> dict[str, float]:
@@ -245,8 +285,6 @@ def train(
             bar.set_postfix(loss=f"{row['loss']:.3f}", refresh=False)
             loss_sum, aux_sum, loss_n = 0.0, 0.0, 0
         if out is not None and cfg.checkpoint_every and ((step + 1) % cfg.checkpoint_every == 0 or last):
-            accelerator.save_state(str(out / "checkpoint"))
-            if accelerator.is_main_process:
-                (out / "checkpoint" / "trainer_state.json").write_text(json.dumps({"step": step + 1, "history": history}))
+            _save_checkpoint(accelerator, out, {"step": step + 1, "history": history})
     bar.close()
     return TrainResult(accelerator.unwrap_model(model), history, time.perf_counter() - t0)

@@ -188,7 +188,8 @@ def _train(model, data, train_cfg, variant: Variant, dst_cfg: DSTConfig | None, 
             if len(dst.updates) != n_updates[0]:
                 n_updates[0] = len(dst.updates)
                 checks.append(_check_counts(dst))
-        result = lm.train(model, data, train_cfg, optimizer=optimizer, after_backward=dst.after_backward, after_step=after_step)
+        result = lm.train(model, data, train_cfg, optimizer=optimizer, after_backward=dst.after_backward,
+                          after_step=after_step, checkpointed=[dst])
         checks.append(_check_counts(dst))
     else:
         result = lm.train(model, data, train_cfg, optimizer=optimizer)

@@ -152,6 +152,20 @@ class DynamicSparsity:
         """Hook for `reprolab.lm.train`: re-mask weights and optimizer buffers after the optimizer step."""
         self.apply(optimizer)
 
+    def state_dict(self) -> dict:
+        """Masks, the random stream (random regrowth, soft-magnitude noise) and the update log, so that a checkpoint
+        (`lm.train(..., checkpointed=[dst])`) resumes the same topology exactly."""
+        return {"masks": {n: m.cpu() for n, m in self.masks.items()}, "generator": self._gen.get_state(),
+                "updates": list(self.updates)}
+
+    def load_state_dict(self, state: dict) -> None:
+        missing = set(self.weights) - set(state["masks"])
+        if missing:
+            raise ValueError(f"the saved sparsity state lacks masks for {sorted(missing)[:3]}")
+        self.masks = {n: state["masks"][n].to(w.device) for n, w in self.weights.items()}
+        self._gen.set_state(state["generator"])
+        self.updates = list(state["updates"])
+
     def live_counts(self) -> dict[str, list[int]]:
         """Live (mask) count per group of every tensor."""
         return {n: (self.masks[n].view(self.groups[n], -1).sum(1)).tolist() for n in self.weights}
