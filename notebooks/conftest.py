@@ -3,6 +3,7 @@ reproduction check.
 
 - The CPU dispatch is pinned before anything loads torch (`reprolab.dispatch`); the kernels nbval
   starts inherit this process's environment.
+- `$REPROLAB_OVERRIDES` (`reprolab run --set`) is cleared, so the committed numbers are what is checked.
 - Every run folder goes under one session folder (`REPROLAB_RUNS_ROOT`), so after a notebook's last
   cell an extra test item, `<notebook>::metrics-reproduction`, compares the fresh `metrics.json`
   number by number with the committed `notebooks/<name>.metrics.json`.
@@ -20,6 +21,7 @@ from pathlib import Path
 from reprolab import dispatch
 
 dispatch.pin()
+os.environ.pop("REPROLAB_OVERRIDES", None)  # `--set` overrides of a user's shell never reach the checked runs
 
 import pytest  # noqa: E402
 

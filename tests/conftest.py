@@ -12,6 +12,7 @@ import shutil
 
 if not shutil.which("nvidia-smi"):
     os.environ.setdefault("TRITON_INTERPRET", "1")
+os.environ.pop("REPROLAB_OVERRIDES", None)  # a user's `--set` overrides never reach the tests
 
 from reprolab import dispatch  # noqa: E402
 

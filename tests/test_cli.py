@@ -1,4 +1,5 @@
 import json
+import os
 
 import nbformat
 import pytest
@@ -122,8 +123,8 @@ def test_non_finite_values_are_refused_at_once(capsys):
 
 def test_run_all_skips_notebooks_without_the_profile(monkeypatch, capsys):
     ran = []
-    monkeypatch.setattr(cli, "check_parameters", lambda nb, profile, params: None)
-    monkeypatch.setattr(cli, "run_notebook", lambda nb, profile, params, dispatch=None: ran.append(nb.id) or
+    monkeypatch.setattr(cli, "check_parameters", lambda nb, profile, params, sets=None: None)
+    monkeypatch.setattr(cli, "run_notebook", lambda nb, profile, params, dispatch=None, sets=None: ran.append(nb.id) or
                         cli.RunSummary(nb.name, 0.0, {}, cli.Path("runs") / nb.id / "x"))
     assert cli.main(["run-all", "--profile", "lambda_6pi"]) == 0
     assert ran == ["09"]
@@ -203,10 +204,10 @@ def test_run_all_summary_survives_failures_interrupts_and_sigterm(monkeypatch, c
     import os
     import signal
 
-    monkeypatch.setattr(cli, "check_parameters", lambda nb, profile, params: None)
+    monkeypatch.setattr(cli, "check_parameters", lambda nb, profile, params, sets=None: None)
     calls = []
 
-    def fake_run(nb, profile, params, dispatch=None):
+    def fake_run(nb, profile, params, dispatch=None, sets=None):
         calls.append(nb.id)
         if nb.id == "01":
             return cli.RunSummary(nb.name, 1.0, {}, cli.Path("runs") / nb.id / "x", "ValueError: boom", "failed")
@@ -245,3 +246,39 @@ def test_dead_kernel_is_a_failed_row_not_a_traceback(tmp_path, monkeypatch):
     probe = catalog.Notebook("99", "probe", "probe", None, "reprolab.tour:TourConfig", "reprolab.tour:PROFILES")
     summary = cli.run_notebook(probe, "default", {})
     assert summary.state == "failed" and "the kernel died" in summary.error and str(summary.run_dir) in summary.error
+
+
+def test_set_reaches_any_field_and_null_means_none(monkeypatch, capsys):
+    """`-p threads null` sets None (it used to keep the profile's 2); `--set` reaches fields outside the parameters
+    cell; bad names and values fail before anything runs."""
+    import papermill
+
+    from reprolab.core.profiles import OVERRIDES_ENV
+
+    seen = []
+
+    def fake_execute(*args, **kwargs):
+        seen.append(os.environ.get(OVERRIDES_ENV))
+        raise papermill.PapermillExecutionError(0, 1, "stop", "Stop", "", [])
+
+    monkeypatch.setattr(papermill, "execute_notebook", fake_execute)
+    monkeypatch.delenv(OVERRIDES_ENV, raising=False)
+    assert cli.main(["run", "05", "-p", "steps", "30", "-p", "threads", "null", "--set", "budget_rank", "8"]) == 1
+    assert json.loads(seen[-1]) == {"budget_rank": 8, "threads": None}
+    assert OVERRIDES_ENV not in os.environ  # the caller's environment is restored
+    from reprolab.core import resolve
+    from reprolab.lift import PROFILES, LiftConfig
+
+    monkeypatch.setenv(OVERRIDES_ENV, seen[-1])
+    cfg = resolve(LiftConfig, PROFILES, "default", steps=30)
+    assert cfg.threads is None and cfg.budget_rank == 8 and cfg.steps == 30
+    monkeypatch.delenv(OVERRIDES_ENV)
+    capsys.readouterr()
+    for argv, message in ((["run", "05", "--set", "no_such_field", "1"], "not a field of LiftConfig"),
+                          (["run", "05", "--set", "lr_full", "-1"], "lr_full"),
+                          (["run", "05", "--set", "steps", "null"], "steps"),
+                          (["run", "05", "-p", "steps", "30", "--set", "steps", "40"], "both with -p and --set")):
+        assert cli.main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert message in err and err.count("\n") == 1 and "Traceback" not in err
+    assert len(seen) == 1  # nothing ran for the bad ones

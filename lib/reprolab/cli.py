@@ -26,7 +26,7 @@ from typing import Any, Sequence
 from . import dispatch
 from .catalog import NOTEBOOKS, Notebook, UnknownNotebook, find
 from .core.paths import new_run_folder
-from .core.profiles import ProfileError, describe, parse_cli_value, resolve
+from .core.profiles import OVERRIDES_ENV, ProfileError, describe, fields_of, parse_cli_value, resolve
 
 KERNEL = dispatch.KERNEL_PINNED
 DISPATCH_CHOICES = ("pinned", "native")
@@ -53,9 +53,24 @@ class RunSummary:
             f" ({self.error})" if self.error else ""))
 
 
-def check_parameters(nb: Notebook, profile: str, params: dict[str, Any]) -> None:
-    """Fail with UsageError unless every parameter is in the notebook's parameters cell and the
-    profile plus parameters resolve on the notebook's config dataclass."""
+@contextmanager
+def overrides_environment(sets: dict[str, Any] | None):
+    """`$REPROLAB_OVERRIDES` holding `sets` (or unset when there are none) inside the block, restored after."""
+    saved = os.environ.get(OVERRIDES_ENV)
+    os.environ.pop(OVERRIDES_ENV, None)
+    if sets:
+        os.environ[OVERRIDES_ENV] = json.dumps(sets)
+    try:
+        yield
+    finally:
+        os.environ.pop(OVERRIDES_ENV, None)
+        if saved is not None:
+            os.environ[OVERRIDES_ENV] = saved
+
+
+def check_parameters(nb: Notebook, profile: str, params: dict[str, Any], sets: dict[str, Any] | None = None) -> None:
+    """Fail with UsageError unless every parameter is in the notebook's parameters cell, every `--set` name is a
+    field of the notebook's config dataclass, and the profile plus both resolve on it."""
     import papermill
 
     if not nb.path().is_file():
@@ -67,8 +82,16 @@ def check_parameters(nb: Notebook, profile: str, params: dict[str, Any]) -> None
         raise UsageError(f"unknown parameter {', '.join(map(repr, unknown))} for notebook {nb.name}; "
                          f"allowed: {allowed} (choose the profile with --profile)")
     config_cls, profiles = nb.load()
+    unknown = sorted(set(sets or {}) - set(fields_of(config_cls)))
+    if unknown:
+        raise UsageError(f"--set {', '.join(map(repr, unknown))}: not a field of {config_cls.__name__} (notebook "
+                         f"{nb.name}); fields: {', '.join(fields_of(config_cls))}")
+    both = sorted(set(sets or {}) & set(params))
+    if both:
+        raise UsageError(f"{', '.join(map(repr, both))} given both with -p and --set; use one")
     try:
-        resolve(config_cls, profiles, profile, **params)
+        with overrides_environment(sets):
+            resolve(config_cls, profiles, profile, **params)
     except ProfileError as err:
         raise UsageError(f"notebook {nb.name}: {err}") from None
 
@@ -107,12 +130,16 @@ def default_dispatch(profile: str) -> str:
 
 
 @contextmanager
-def kernel_environment(pinned: bool, run_dir: Path, figures_in_run: bool = False):
-    """Set, for the kernels started inside, the run folder, the CPU dispatch and (for non-default profiles) a
-    figures folder inside the run folder; restore afterwards."""
+def kernel_environment(pinned: bool, run_dir: Path, figures_in_run: bool = False, sets: dict[str, Any] | None = None):
+    """Set, for the kernels started inside, the run folder, the CPU dispatch, (for non-default profiles) a
+    figures folder inside the run folder and the `--set` field overrides (none: unset, whatever the caller's
+    environment holds); restore afterwards."""
     saved = dict(os.environ)
     os.environ.clear()
     os.environ.update(dispatch.pinned_environ(saved) if pinned else dispatch.native_environ(saved))
+    os.environ.pop(OVERRIDES_ENV, None)
+    if sets:
+        os.environ[OVERRIDES_ENV] = json.dumps(sets)
     os.environ["REPROLAB_RUN_DIR"] = str(run_dir)
     os.environ.pop("REPROLAB_FIGURES_DIR", None)
     if figures_in_run:
@@ -125,20 +152,21 @@ def kernel_environment(pinned: bool, run_dir: Path, figures_in_run: bool = False
 
 
 def run_notebook(nb: Notebook, profile: str = "default", params: dict[str, Any] | None = None,
-                 cpu_dispatch: str | None = None) -> RunSummary:
+                 cpu_dispatch: str | None = None, sets: dict[str, Any] | None = None) -> RunSummary:
     """Execute `nb` with papermill into `runs/<id>/<timestamp>/`; never touches the committed notebook.
 
-    cpu_dispatch: `pinned` or `native`; None takes `default_dispatch(profile)`."""
+    cpu_dispatch: `pinned` or `native`; None takes `default_dispatch(profile)`. sets: config field values that the
+    notebook's `resolve` applies last (`--set`; None values included)."""
     import papermill
     from nbclient.exceptions import DeadKernelError
 
     params = absolute_paths(dict(params or {}))
-    check_parameters(nb, profile, params)
+    check_parameters(nb, profile, params, sets)
     pinned = (cpu_dispatch or default_dispatch(profile)) == "pinned"
     out = new_run_folder(nb.path().parent.parent / "runs" / nb.id, profile)
     start, error = time.perf_counter(), None
     # only the default profile on the pinned dispatch reproduces the committed figures; every other run keeps its own
-    with kernel_environment(pinned, out, figures_in_run=profile != "default" or not pinned):
+    with kernel_environment(pinned, out, figures_in_run=profile != "default" or not pinned, sets=sets):
         try:
             papermill.execute_notebook(str(nb.path()), str(out / f"{nb.name}.ipynb"),
                                        parameters={"profile": profile, **params}, kernel_name=kernel_name(pinned),
@@ -159,7 +187,7 @@ def _terminate(signum, _frame) -> None:
 
 
 def run_and_summarise(nbs: Sequence[Notebook], profile: str, params: dict[str, Any], cpu_dispatch: str | None,
-                      skipped: Sequence[RunSummary] = ()) -> int:
+                      skipped: Sequence[RunSummary] = (), sets: dict[str, Any] | None = None) -> int:
     """Run `nbs` one after another and print the summary whatever happens: a notebook that fails does not stop the
     others, and on Ctrl-C or SIGTERM the summary still lists what finished, what was interrupted and what did not
     run. Exit status: 0 all done, 1 some failed, 130 interrupted."""
@@ -169,7 +197,7 @@ def run_and_summarise(nbs: Sequence[Notebook], profile: str, params: dict[str, A
         for k, nb in enumerate(nbs):
             start = time.perf_counter()
             try:
-                rows.append(run_notebook(nb, profile, params, cpu_dispatch))
+                rows.append(run_notebook(nb, profile, params, cpu_dispatch, sets))
             except KeyboardInterrupt:
                 rows.append(RunSummary(nb.name, time.perf_counter() - start, {}, None, None, "interrupted"))
                 rows += [RunSummary(n.name, 0.0, {}, None, None, "not run") for n in nbs[k + 1:]]
@@ -307,8 +335,9 @@ def parameter_help(nb: Notebook) -> str:
     cells = [[str(c) for c in columns]] + [[_short(r[c]) for c in columns] for r in rows]
     widths = [max(len(line[i]) for line in cells) for i in range(len(columns))]
     table = ["  ".join(v.ljust(w) for v, w in zip(line, widths)).rstrip() for line in cells]
-    return "\n".join([f"usage: reprolab run {nb.id} [--profile {{{','.join(profiles)}}}] [-p NAME VALUE ...]",
-                      f"{nb.name}: {nb.title}", f"parameters (-p): {', '.join(settable) or '(none)'}", "",
+    return "\n".join([f"usage: reprolab run {nb.id} [--profile {{{','.join(profiles)}}}] [-p NAME VALUE ...] [--set FIELD VALUE ...]",
+                      f"{nb.name}: {nb.title}", f"parameters (-p): {', '.join(settable) or '(none)'}",
+                      "any field below: --set FIELD VALUE (JSON; null sets None)", "",
                       f"{config_cls.__name__} fields (the profile columns show each profile's value):", *table])
 
 
@@ -330,7 +359,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                        help="pinned: AVX2 kernels, the same numbers on any x86-64 machine; native: the CPU's fastest "
                             "kernels (default: pinned for the default profile, native otherwise)")
     run.add_argument("-p", "--param", nargs=2, action="append", metavar=("KEY", "VALUE"),
-                     help="override one parameter; values are JSON (100, 0.5, true, null, [1,2]) or strings")
+                     help="override one parameter of the parameters cell; values are JSON (100, 0.5, true, null, "
+                          "[1,2]) or strings; null sets the field to None")
+    for p in (run, run_all):
+        p.add_argument("--set", nargs=2, action="append", metavar=("FIELD", "VALUE"), dest="set",
+                       help="set any field of the notebook's config (see `reprolab run NB --help`), None included")
     build = sub.add_parser("build", help="re-create and execute the committed notebooks/<nb>.ipynb (or, with --profile, "
                                          "its evidence run notebooks/evidence/<nb>.<profile>.ipynb)")
     build.add_argument("notebook")
@@ -358,9 +391,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             nb = find(args.notebook)
             print(f"{nb.name} ({args.profile}): built and executed in {build_notebook(nb, args.profile):.1f}s")
             return 0
-        skipped = []
+        skipped, sets = [], parse_params(args.set)
         if args.command == "run":
             nbs, params = [find(args.notebook)], parse_params(args.param)
+            for name in [k for k, v in params.items() if v is None]:  # "-p x null" means None, not "keep"
+                sets[name] = params.pop(name)
         else:
             nbs, params = [], {}
             for nb in NOTEBOOKS.values():
@@ -373,8 +408,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not nbs:
                 raise UsageError(f"no notebook has a profile {args.profile!r}")
         for nb in nbs:  # validate everything before running anything
-            check_parameters(nb, args.profile, params)
-        return run_and_summarise(nbs, args.profile, params, args.cpu_dispatch, skipped)
+            check_parameters(nb, args.profile, params, sets)
+        return run_and_summarise(nbs, args.profile, params, args.cpu_dispatch, skipped, sets)
     except (UsageError, UnknownNotebook) as err:
         print(f"reprolab: error: {err.args[0] if err.args else err}", file=sys.stderr)
         return 2

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import os
 import re
 import types
 import typing
@@ -152,15 +153,37 @@ def check_overrides(config_cls: type, overrides: Mapping[str, Any], where: str) 
     return {k: check_value(k, v, known[k]) for k, v in overrides.items()}
 
 
+OVERRIDES_ENV = "REPROLAB_OVERRIDES"  # JSON {field: value} applied last by every `resolve` (`reprolab run --set`)
+
+
+def field_overrides(config_cls: type) -> dict[str, Any]:
+    """The entries of `$REPROLAB_OVERRIDES` (a JSON object) that are fields of `config_cls`, None values included:
+    how `reprolab run --set FIELD VALUE` (or a papermill user) reaches any config field, also those outside a
+    notebook's parameters cell."""
+    text = os.environ.get(OVERRIDES_ENV, "")
+    if not text:
+        return {}
+    try:
+        values = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ProfileError(f"${OVERRIDES_ENV} must be a JSON object of field values, got {text[:60]!r}") from err
+    if not isinstance(values, dict):
+        raise ProfileError(f"${OVERRIDES_ENV} must be a JSON object of field values, got {text[:60]!r}")
+    known = fields_of(config_cls)
+    return {k: v for k, v in values.items() if k in known}
+
+
 def resolve(
     config_cls: type[C], profiles: Mapping[str, Mapping[str, Any]], profile: str = "default", **overrides: Any
 ) -> C:
-    """Build `config_cls` from the named profile, then the explicit `overrides` (None = keep)."""
+    """Build `config_cls` from the named profile, then the explicit `overrides` (None = keep), then the fields set
+    in `$REPROLAB_OVERRIDES` (`field_overrides`; there None sets None)."""
     if profile not in profiles:
         raise ProfileError(f"unknown profile {profile!r}; allowed: {', '.join(profiles)}")
     values = check_overrides(config_cls, profiles[profile], f"profile {profile!r}")
     explicit = {k: v for k, v in overrides.items() if v is not None}
     values.update(check_overrides(config_cls, explicit, "the explicit parameters"))
+    values.update(check_overrides(config_cls, field_overrides(config_cls), f"${OVERRIDES_ENV}"))
     try:
         return config_cls(**values)
     except ProfileError:  # a field outside its range: the message names it and what is allowed
