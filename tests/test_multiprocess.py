@@ -1,5 +1,5 @@
 """Multi-process training on the CPU: two processes under `torchrun` (accelerate forms a gloo group) of the shared loop with
-LIFT's and SEFT's topology hooks. Two processes at per-process batch B must equal one process at 2B (each process
+LIFT's, SEFT's and NeuroTrails' topology hooks and AlphaDecay's decay refresh. Two processes at per-process batch B must equal one process at 2B (each process
 takes every other B-batch of the same shuffle, and DDP averages the gradients), and every rank must hold the same
 masks (the topology is computed from all-reduced gradients and synchronised weights). This test found that
 accelerate steps a prepared scheduler once per process at every step (N processes ran the warm-up and cosine N
@@ -35,17 +35,18 @@ def runs(tmp_path_factory):
     return two, one
 
 
-@pytest.mark.parametrize("method", ["sgd", "lift", "seft"])
+@pytest.mark.parametrize("method", ["sgd", "lift", "seft", "dst", "alphadecay"])
 def test_two_processes_at_b_equal_one_at_2b_with_identical_masks(runs, method):
     two, one = runs
     rank0, rank1 = (torch.load(two / f"{method}_rank{r}.pt") for r in (0, 1))
     single = torch.load(one / f"{method}_rank0.pt")
     for a, b in zip(rank0["masks"], rank1["masks"]):
         assert torch.equal(a, b), f"{method}: the ranks' masks diverged"
-    for a, b in zip(rank0["masks"], single["masks"]):
-        assert torch.equal(a, b), f"{method}: two processes chose other masks than one process at twice the batch"
+    for a, b in zip(rank0["masks"], single["masks"]):  # decay maps are continuous: equal to float noise
+        same = torch.allclose(a, b, rtol=1e-4) if method == "alphadecay" else torch.equal(a, b)
+        assert same, f"{method}: two processes chose other masks than one process at twice the batch"
     for name, w in rank0["weights"].items():
         assert torch.equal(w, rank1["weights"][name]), f"{method}: replicas diverged at {name}"
         assert torch.allclose(w, single["weights"][name], rtol=1e-4, atol=1e-6), f"{method}: {name} differs from 1 x 2B"
-    if method == "seft":
-        assert rank0["updates"] >= 3
+    if method in ("seft", "dst", "alphadecay"):
+        assert rank0["updates"] >= 2 and rank0["updates"] == rank1["updates"] == single["updates"]

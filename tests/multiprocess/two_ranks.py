@@ -1,6 +1,7 @@
-"""Run by tests/test_multiprocess.py: the shared loop with LIFT's mask refresh and SEFT's drop-and-grow, under
-`torchrun --nproc_per_node N` (accelerate picks up the ranks and uses gloo on the CPU; or plainly, N = 1) at per-process batch size B; every rank saves its
-final weights, LIFT masks and SEFT alive masks to OUT/<method>_rank<r>.pt."""
+"""Run by tests/test_multiprocess.py: the shared loop with LIFT's mask refresh, SEFT's drop-and-grow, NeuroTrails'
+dynamic sparsity (RigL with soft-magnitude pruning) and AlphaDecay's decay refresh, under `torchrun --nproc_per_node
+N` (accelerate picks up the ranks and uses gloo on the CPU; or plainly, N = 1) at per-process batch size B; every
+rank saves its final weights and masks (AlphaDecay: its decay map as a tensor) to OUT/<method>_rank<r>.pt."""
 
 from __future__ import annotations
 
@@ -15,10 +16,11 @@ dispatch.pin()
 import torch  # noqa: E402
 
 from reprolab import lm  # noqa: E402
+from reprolab.alphadecay import DecaySpec, ModuleWiseDecay  # noqa: E402
 from reprolab.lift.finetune import SparseSpec, prepare as prepare_lift  # noqa: E402
 from reprolab.seft import EvolutionConfig  # noqa: E402
 from reprolab.seft.finetune import prepare as prepare_seft  # noqa: E402
-from reprolab.sparsity import prune_model  # noqa: E402
+from reprolab.sparsity import DSTConfig, DynamicSparsity, prune_model  # noqa: E402
 
 
 def main(out: Path, batch_size: int) -> None:
@@ -45,6 +47,21 @@ def main(out: Path, batch_size: int) -> None:
     model = lm.train(seft.model, data, cfg, optimizer=seft.optimizer, after_backward=seft.after_backward).model
     torch.save({"weights": model.state_dict(), "masks": list(seft.evolution.alive.values()),
                 "updates": len({r["step"] for r in seft.evolution.records})}, out / f"seft_rank{rank}.pt")
+
+    sparse = copy.deepcopy(base)
+    weights = {n: p for n, p in sparse.named_parameters() if p.ndim == 2 and "embed" not in n}
+    dst = DynamicSparsity(weights, DSTConfig(0.5, "erk", 2, 0.5, prune="soft_magnitude"), 6, seed=0)
+    model = lm.train(sparse, data, cfg, optimizer=torch.optim.SGD(sparse.parameters(), lr=0.5),
+                     after_backward=dst.after_backward, after_step=dst.after_step).model
+    torch.save({"weights": model.state_dict(), "masks": list(dst.masks.values()), "updates": len(dst.updates)},
+               out / f"dst_rank{rank}.pt")
+
+    decayed = copy.deepcopy(base)
+    decay = ModuleWiseDecay(decayed, DecaySpec("alphadecay", base=0.1, every=2, min_eigs=8))
+    model = lm.train(decayed, data, cfg, optimizer=decay.optimizer("adamw", lr=1e-2), after_backward=decay.before_step,
+                     checkpointed=[decay]).model
+    torch.save({"weights": model.state_dict(), "masks": [torch.tensor(r["decay"]) for r in decay.log],
+                "updates": len(decay.log)}, out / f"alphadecay_rank{rank}.pt")
 
 
 if __name__ == "__main__":
