@@ -246,6 +246,14 @@ def test_dead_kernel_is_a_failed_row_not_a_traceback(tmp_path, monkeypatch):
     probe = catalog.Notebook("99", "probe", "probe", None, "reprolab.tour:TourConfig", "reprolab.tour:PROFILES")
     summary = cli.run_notebook(probe, "default", {})
     assert summary.state == "failed" and "the kernel died" in summary.error and str(summary.run_dir) in summary.error
+    from jupyter_client.kernelspec import NoSuchKernel
+
+    def no_kernel(*args, **kwargs):
+        raise NoSuchKernel("reprolab")
+
+    monkeypatch.setattr(papermill, "execute_notebook", no_kernel)
+    summary = cli.run_notebook(probe, "default", {})
+    assert summary.state == "failed" and "no Jupyter kernel named 'reprolab'" in summary.error
 
 
 def test_set_reaches_any_field_and_null_means_none(monkeypatch, capsys):

@@ -158,6 +158,7 @@ def run_notebook(nb: Notebook, profile: str = "default", params: dict[str, Any] 
     cpu_dispatch: `pinned` or `native`; None takes `default_dispatch(profile)`. sets: config field values that the
     notebook's `resolve` applies last (`--set`; None values included)."""
     import papermill
+    from jupyter_client.kernelspec import NoSuchKernel
     from nbclient.exceptions import DeadKernelError
 
     params = absolute_paths(dict(params or {}))
@@ -173,6 +174,8 @@ def run_notebook(nb: Notebook, profile: str = "default", params: dict[str, Any] 
                                        progress_bar=True, cwd=str(nb.path().parent))
         except papermill.PapermillExecutionError as err:
             error = f"{err.ename}: {err.evalue}"
+        except NoSuchKernel as err:
+            error = f"no Jupyter kernel named {err.args[0]!r} on this machine: `make setup` installs it"
         except DeadKernelError:
             error = (f"the kernel died (killed, or out of memory); what the run wrote as it went (results.jsonl, "
                      f"history.jsonl, checkpoints) is in {out}")
