@@ -35,14 +35,17 @@ def _verdicts(payload: dict) -> str:
 
 
 def _evidence_cell(metrics: Path) -> str:
-    """`smollm2 (model smollm2-135m-instruct, 41 min): R 1a · I 2a, 2b`, from an evidence run's metrics and notebook."""
+    """`smollm2 (model smollm2-135m-instruct, 41 min): R 1a · I 2a, 2b` (or `data fashion-mnist` where the run is
+    on real data rather than a real model), from an evidence run's metrics and notebook."""
     payload = json.loads(metrics.read_text())
     profile = metrics.name.split(".")[1]
-    model = payload.get("config", {}).get("model_path") or "tiny base"
+    config = payload.get("config", {})
+    what = (f"model {config['model_path']}" if config.get("model_path") else
+            f"data {config['dataset'].replace('_', '-')}" if config.get("dataset") else "tiny model")
     notebook = metrics.with_name(metrics.name.replace(".metrics.json", ".ipynb"))
     seconds = json.loads(notebook.read_text())["metadata"].get("reprolab", {}).get("wall_seconds")
     cost = f", {seconds / 60:.0f} min" if seconds else ""
-    return f"{profile} (model {model}{cost}): {_verdicts(payload)}"
+    return f"{profile} ({what}{cost}): {_verdicts(payload)}"
 
 
 def _row(nb: Notebook) -> str:
