@@ -27,7 +27,9 @@
 # 24 abstract chains of our own; an offline template backend (and an OpenAI-compatible one for real use); the
 # executability and label checks, the 26.4 / 52.2 / 21.4 % mixture and the responses; an AgentHarm-style harness
 # (rubric score, full score, refusal). A tiny LLaMA is fine-tuned from scratch on benign-only data and on AgentAlign
-# data, over several seeds, and tested on held-out chains (partly with unseen tool instances).
+# data, over several seeds, and tested on held-out chains (partly with unseen tool instances). The `smollm2` profile
+# fine-tunes a real instruction model instead (SmolLM2-135M-Instruct with its chat template) and scores the untuned
+# model too: the paper's "before" column.
 #
 # *Content note.* Harmful instructions here state only an abstract, category-level goal ("collect and publish a
 # person's private details") with fictional arguments on reserved example domains; no method, target or recipe
@@ -47,14 +49,14 @@ use_style()
 print(versions("torch", "transformers", "jsonschema"))
 
 # %% tags=["parameters"]
-profile = "default"  # one of: default, cpu_long, paper (paper: official chains, an LLM endpoint, a local 7B model)
+profile = "default"  # one of: default, cpu_long, smollm2, paper (paper: official chains, an LLM endpoint, a local 7B model)
 seed = 0  # synthesis seed; fine-tuning seeds are seed .. seed + n_seeds - 1
 n_seeds = None  # fine-tuning runs per variant (None: the profile's value)
 steps = None  # optimizer steps per variant
 chains_path = None  # the official nested chain JSON
 backend = None  # template (offline) or openai (an OpenAI-compatible endpoint at base_url)
 base_url = None
-model_path = None  # a local HF causal LM to fine-tune instead of the tiny LLaMA
+model_path = None  # a causal LM to fine-tune instead of the tiny LLaMA (a pretrained name or a local HF folder)
 device = None
 
 # %%
@@ -126,14 +128,17 @@ print(f"{len(texts)} texts, {len(blocked)} contain a blocklisted term; "
 
 # %% [markdown]
 # ## Fine-tuning: benign-only vs AgentAlign data
-# A tiny LLaMA (byte-level BPE trained on the synthesized text) learns to answer "TOOLS / USER" prompts with
-# `CALL <tool> <json>` lines and `DONE`, or with a refusal. The control sees the benign and third-party pairs; the
-# AgentAlign model also sees the harmful refusals. Same steps, same seeds. Each run's metrics go to
-# `results.jsonl` and its responses to `responses_*.jsonl` in the run folder as it ends.
+# The model (default: a tiny LLaMA with a byte-level BPE trained on the synthesized text; `smollm2`: the pretrained
+# instruction model, prompts in its chat template) learns to answer "TOOLS / USER" prompts with `CALL <tool> <json>`
+# lines and `DONE`, or with a refusal. The control sees the benign and third-party pairs; the AgentAlign model also
+# sees the harmful refusals. Same steps, same seeds. Generation is greedy and batched, and each answer stops at
+# `DONE` (the harness's stop rule). Each run's metrics go to `results.jsonl` and its responses to
+# `responses_*.jsonl` in the run folder as it ends.
 
 # %%
 rows = pd.DataFrame(aa.run_all(cfg, data, out))
 cols = ["harmful_refusal", "harmful_score", "benign_score", "benign_full_score", "benign_refusal"]
+print("generation throughput (tokens/s):", rows.groupby("variant", sort=False)["gen_tokens_per_s"].mean().round(1).to_dict())
 rows.groupby(["test", "variant"], sort=False)[cols].agg(["mean", "std"]).round(3)
 
 # %% [markdown]
@@ -145,7 +150,9 @@ rows.groupby(["test", "variant"], sort=False)[cols].agg(["mean", "std"]).round(3
 # AgentAlign against benign-only through the evidence engine, paired over seeds. The runs report one rate per
 # seed and test set, so the intervals hold the seed noise; the shared test tasks' item noise is not in them.
 # δ = 0.1 for refusal (the paper's refusal gains are 35–70 points); the benign score and over-refusal are
-# equivalence claims with the margin ±0.05 (the paper's benign scores move by −1 to +5 points).
+# equivalence claims with the margin ±0.05 (the paper's benign scores move by −1 to +5 points). Where the untuned
+# model was scored (a pretrained model), AgentAlign is also compared with it, as the paper's base → + AgentAlign
+# columns do; its greedy answers have no seed, so those intervals hold the fine-tuning seed noise only.
 
 # %%
 def per_seed(test: str, metric: str, variant: str) -> np.ndarray:
@@ -153,8 +160,10 @@ def per_seed(test: str, metric: str, variant: str) -> np.ndarray:
     return part.sort_values("seed")[metric].to_numpy()
 
 
-def paired(test: str, metric: str, kind: str = "directional", delta: float = 0.1):
-    a, b = per_seed(test, metric, "agentalign"), per_seed(test, metric, "benign_only")
+def paired(test: str, metric: str, kind: str = "directional", delta: float = 0.1, control: str = "benign_only"):
+    a, b = per_seed(test, metric, "agentalign"), per_seed(test, metric, control)
+    if not len(a) or not len(b):
+        a = b = None  # an arm not run at this profile
     if kind == "equivalence":
         return evidence.equivalence(a, b, delta=delta, metric=metric)
     return evidence.directional(a, b, delta=delta, metric=metric)
@@ -162,14 +171,19 @@ def paired(test: str, metric: str, kind: str = "directional", delta: float = 0.1
 
 differences = {(t, m): paired(t, m) if m == "harmful_refusal" else paired(t, m, "equivalence", 0.05)
                for t in data.tests for m in ("harmful_refusal", "benign_score", "benign_refusal")}
-pd.DataFrame({k: {"AgentAlign - benign-only": e.effect, "95% low": e.low, "95% high": e.high, "MDE": e.mde,
-                  "verdict": e.verdict} for k, e in differences.items()}).T
+before = {m: paired("held-out chains", m, *(("directional", 0.1) if m == "harmful_refusal" else ("equivalence", 0.05)),
+                   control="untuned") for m in ("harmful_refusal", "benign_score")}  # the paper's base -> + AgentAlign
+versus = {**{(t, m, "benign-only"): e for (t, m), e in differences.items()},
+          **{("held-out chains", m, "untuned"): e for m, e in before.items()}}
+pd.DataFrame({k: {"AgentAlign - control": e.effect, "95% low": e.low, "95% high": e.high, "MDE": e.mde,
+                  "verdict": e.verdict} for k, e in versus.items()}).T
 
 # %% [markdown]
 # ## Paper vs this run
 # The paper fine-tunes 7–8B instruction models on 18,749 synthesized pairs and evaluates on AgentHarm (176 harmful
-# and 176 benign tasks, GPT-4o judges). Here a model of about a million parameters trained from scratch on a few
-# hundred pairs, scored by rubric and a refusal pattern on our own held-out chains: compare directions.
+# and 176 benign tasks, GPT-4o judges). Here a model of about a million parameters trained from scratch (default
+# profile) or a 135M instruction model (`smollm2`) fine-tuned on a few hundred pairs, scored by rubric and a refusal
+# pattern on our own held-out chains: compare directions.
 
 # %%
 paper = aa.paper.table1()
@@ -178,18 +192,23 @@ paper
 # %%
 mean = rows.groupby(["test", "variant"])[cols].mean()
 held = "held-out chains"
+base = "untuned" if "untuned" in cfg.variants else "benign_only"  # the "before" row this run has
 comparison_table([
+    {"quantity": "harmful refusal (held-out), untuned -> benign-only -> + AgentAlign",
+     "paper": "base -> + AgentAlign (below)",
+     "this run": " -> ".join(f"{mean.loc[(held, v), 'harmful_refusal']:.3f}" if (held, v) in mean.index else "not run"
+                             for v in ("untuned", "benign_only", "agentalign"))},
     {"quantity": "harmful refusal, base -> + AgentAlign",
      "paper": "; ".join(f"{m.split('-')[0]} {paper.loc[(m, 'base'), 'harmful refusal']:.1f} -> "
                         f"{paper.loc[(m, '+ AgentAlign'), 'harmful refusal']:.1f}" for m in paper.index.levels[0]),
-     "this run": f"held-out chains {mean.loc[(held, 'benign_only'), 'harmful_refusal']:.3f} -> "
-                 f"{mean.loc[(held, 'agentalign'), 'harmful_refusal']:.3f}; training chains "
+     "this run": f"held-out chains ({base.replace('_', '-')}) {mean.loc[(held, base), 'harmful_refusal']:.3f} -> "
+                 f"{mean.loc[(held, 'agentalign'), 'harmful_refusal']:.3f}; training chains (benign-only) "
                  f"{mean.loc[('training chains', 'benign_only'), 'harmful_refusal']:.3f} -> "
                  f"{mean.loc[('training chains', 'agentalign'), 'harmful_refusal']:.3f}"},
     {"quantity": "benign score, base -> + AgentAlign",
      "paper": "; ".join(f"{m.split('-')[0]} {paper.loc[(m, 'base'), 'benign score']:.1f} -> "
                         f"{paper.loc[(m, '+ AgentAlign'), 'benign score']:.1f}" for m in paper.index.levels[0]),
-     "this run": f"held-out chains {mean.loc[(held, 'benign_only'), 'benign_score']:.3f} -> "
+     "this run": f"held-out chains ({base.replace('_', '-')}) {mean.loc[(held, base), 'benign_score']:.3f} -> "
                  f"{mean.loc[(held, 'agentalign'), 'benign_score']:.3f}"},
     {"quantity": "benign refusal after AgentAlign", "paper": "2.8 / 5.7 / 12.5 %",
      "this run": f"{mean.loc[(held, 'agentalign'), 'benign_refusal']:.3f}"},
@@ -210,6 +229,12 @@ claims.claim("2", "the AgentAlign-tuned model refuses more held-out harmful task
 claims.claim("3", "its benign completion score stays within a small margin of the benign-only model",
              "benign score on held-out chains, AgentAlign against benign-only, within the margin",
              differences[(held, "benign_score")])
+claims.claim("2u", "the AgentAlign-tuned model refuses more held-out harmful tasks than the untuned model (the paper's "
+             "base -> + AgentAlign)", "harmful refusal rate on held-out chains, AgentAlign against the untuned model",
+             before["harmful_refusal"])
+claims.claim("3u", "its benign completion score stays within a small margin of the untuned model's",
+             "benign score on held-out chains, AgentAlign against the untuned model, within the margin",
+             before["benign_score"])
 claims.claim("5a", "alignment data teaches refusal (on new instructions of the training chains)",
              "harmful refusal rate on training chains, AgentAlign against benign-only, paired over seeds",
              differences[("training chains", "harmful_refusal")])

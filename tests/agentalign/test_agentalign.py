@@ -149,3 +149,39 @@ def test_config_and_examples():
     assert any(e.task == "harmful" for e in aa.examples(items, "agentalign"))
     train, test = aa.split_chains(list(aa.BUILTIN_CHAINS), 1, 0)
     assert len(test) == 8 and not set(train) & set(test)
+
+
+def test_variants_and_chat_template_need_a_pretrained_model():
+    with pytest.raises(ValueError, match="non-empty subset of untuned, benign_only, agentalign"):
+        aa.AgentAlignConfig(variants=("agentalign", "rlhf"))
+    with pytest.raises(ValueError, match="'untuned' needs model_path"):
+        aa.AgentAlignConfig(variants=("untuned", "agentalign"))
+    with pytest.raises(ValueError, match="chat_template needs model_path"):
+        aa.AgentAlignConfig(chat_template=True)
+
+
+def test_pretrained_model_with_chat_template_and_untuned_rows(tmp_path):
+    from reprolab import lm
+
+    texts = [i.prompt() + " " + r for i, r in aa.synthesize(list(aa.BUILTIN_CHAINS), aa.TemplateBackend(), 2, 0).items]
+    tokenizer = lm.char_tokenizer(texts + ["[]="])
+    tokenizer.chat_template = ("{% for m in messages %}[{{ m['content'] }}]{% endfor %}"
+                               "{% if add_generation_prompt %}={% endif %}")
+    model = lm.tiny_lm(lm.TinyLMConfig(d_model=32, n_layers=1, n_heads=2, d_ff=64, max_len=1024), tokenizer, seed=0)
+    model.save_pretrained(tmp_path / "model")
+    tokenizer.save_pretrained(tmp_path / "model")
+    cfg = aa.AgentAlignConfig(n_seeds=2, n_per_chain=1, model_path=str(tmp_path / "model"), chat_template=True,
+                              variants=("untuned", "agentalign"), steps=2, batch_size=4, max_len=1024,
+                              max_new_tokens=4, device="cpu")
+    data = aa.prepare(cfg)
+    item = data.train.items[0]
+    example = aa.examples([item], "agentalign", tokenizer)[0]
+    assert example.prompt == f"[{item[0].prompt()}]=" and example.completion == item[1]
+    rows = aa.run_all(cfg, data, tmp_path)
+    untuned = [r for r in rows if r["variant"] == "untuned"]
+    assert {r["seed"] for r in untuned} == {0, 1} and all(r["seconds"] == 0 and r["train_pairs"] == 0 for r in untuned)
+    first, second = ([{k: v for k, v in r.items() if k != "seed"} for r in untuned if r["seed"] == s] for s in (0, 1))
+    assert first == second  # the untuned model is scored once: greedy answers have no seed
+    tuned = [r for r in rows if r["variant"] == "agentalign"]
+    assert all(r["seconds"] > 0 and r["gen_tokens_per_s"] > 0 for r in tuned)
+    assert (tmp_path / "responses_untuned_1.jsonl").is_file()

@@ -110,3 +110,6 @@ def test_bad_config_fails_clearly():
 def test_module_names_map_to_types_and_blocks():
     assert ad.module_type("model.layers.3.mlp.gate_proj") == "gate" and ad.block_index("model.layers.3.mlp.gate_proj") == 3
     assert ad.module_type("lm_head") == "other" and ad.block_index("lm_head") == -1
+    assert ad.module_type("encoder.layer.2.attention.output.dense") == "O"
+    assert ad.module_type("encoder.layer.2.output.dense") == "down" and ad.block_index("encoder.layer.2.output.dense") == 2
+    assert ad.module_type("encoder.layer.0.attention.self.query") == "Q" and ad.module_type("pooler.dense") == "other"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, Literal
@@ -19,7 +20,7 @@ from .harness import evaluate
 from .sandbox import INSTANCES
 from .synthesis import Instruction, OpenAICompatibleBackend, Synthesis, TemplateBackend, synthesize
 
-VARIANTS = ("benign_only", "agentalign")
+VARIANTS = ("untuned", "benign_only", "agentalign")  # untuned: the model as loaded (a pretrained model's "before")
 
 
 @dataclass
@@ -36,7 +37,10 @@ class AgentAlignConfig:
     base_url: str = ""  # openai backend: e.g. a local vLLM server's /v1 address
     backend_model: str = ""  # openai backend: model name at that endpoint
     api_key_env: str = "OPENAI_API_KEY"  # environment variable holding the endpoint's key
-    model_path: str = ""  # a local HF causal LM to fine-tune (paper: Qwen2.5-7B-Instruct etc.); empty: a tiny LLaMA
+    model_path: str = ""  # causal LM to fine-tune: a reprolab.lm.pretrained name or local HF folder (paper:
+    # Qwen2.5-7B-Instruct etc.); empty: a tiny LLaMA trained from scratch
+    chat_template: bool = False  # wrap prompts in the tokenizer's chat template (instruction models)
+    variants: tuple[str, ...] = ("benign_only", "agentalign")  # add "untuned" for a pretrained model's "before" row
     vocab_size: int = 768  # tiny model: byte-level BPE trained on the synthesized text
     d_model: int = 64
     n_layers: int = 2
@@ -45,6 +49,7 @@ class AgentAlignConfig:
     batch_size: int = 16
     lr: float = 3e-3  # paper: 3e-5 to 1e-4 for 7-8B models
     max_new_tokens: int = 90
+    gen_batch_size: int = 64  # prompts per generation batch
     device: Literal["auto", "cpu", "cuda"] = "auto"
     threads: int | None = 2
 
@@ -62,6 +67,7 @@ class AgentAlignConfig:
         "batch_size": ">=1",
         "lr": ">0",
         "max_new_tokens": ">=1",
+        "gen_batch_size": ">=1",
         "threads": ">=1",
     }
 
@@ -71,12 +77,24 @@ class AgentAlignConfig:
             raise ValueError("backend 'openai' needs base_url and backend_model (an OpenAI-compatible endpoint)")
         if self.backend not in ("template", "openai"):
             raise ValueError(f"unknown backend {self.backend!r}; allowed: template, openai")
+        bad = [v for v in self.variants if v not in VARIANTS]
+        if bad or not self.variants:
+            raise ValueError(f"variants must be a non-empty subset of {', '.join(VARIANTS)}; got {list(self.variants)}")
+        if "untuned" in self.variants and not self.model_path:
+            raise ValueError("variant 'untuned' needs model_path (a pretrained model): the tiny LLaMA starts untrained")
+        if self.chat_template and not self.model_path:
+            raise ValueError("chat_template needs model_path (the tiny LLaMA's tokenizer has no chat template)")
 
 
 PROFILES: dict[str, dict] = {
     "default": {},  # about 3 minutes on 2 CPU cores
     "cpu_long": {"n_seeds": 5, "n_per_chain": 16, "steps": 800, "d_model": 128, "n_layers": 4},
     # the official chains, an LLM endpoint for synthesis, a local 7B model fine-tuned on one GPU
+    # Evidence run on a real instruction model (notebooks/evidence/07_agentalign.smollm2.ipynb): a Q4 copy of
+    # SmolLM2-135M-Instruct with its chat template, fully fine-tuned; the untuned model is the "before" row
+    "smollm2": {"model_path": "smollm2-135m-instruct", "chat_template": True,
+                "variants": ("untuned", "benign_only", "agentalign"), "n_seeds": 2, "steps": 60, "batch_size": 8,
+                "lr": 1e-4, "max_new_tokens": 96, "gen_batch_size": 32},
     "paper": {"n_seeds": 1, "chains_path": "agentalign/merged_tool_chains_cleaned.json", "backend": "openai",
               "base_url": "http://localhost:8000/v1", "backend_model": "mistral-large", "model_path": "Qwen2.5-7B-Instruct",
               "n_per_chain": 5, "steps": 1200, "batch_size": 16, "lr": 3e-5, "max_len": 2048, "max_new_tokens": 512,
@@ -129,46 +147,83 @@ def prepare(cfg: AgentAlignConfig) -> Data:
                 train_chains, test_chains, unseen)
 
 
-def examples(items: list[tuple[Instruction, str]], variant: str) -> list[lm.Example]:
-    """SFT examples of a variant: benign_only drops the harmful refusals; agentalign keeps everything."""
-    if variant not in VARIANTS:
-        raise ValueError(f"unknown variant {variant!r}; allowed: {', '.join(VARIANTS)}")
+def format_prompt(text: str, tokenizer=None) -> str:
+    """The prompt as the model reads it: `text` itself, or with a tokenizer, `text` as the user turn of its chat
+    template followed by the assistant's header."""
+    if tokenizer is None:
+        return text
+    return tokenizer.apply_chat_template([{"role": "user", "content": text}], add_generation_prompt=True, tokenize=False)
+
+
+def examples(items: list[tuple[Instruction, str]], variant: str, chat_tokenizer=None) -> list[lm.Example]:
+    """SFT examples of a variant: benign_only drops the harmful refusals; agentalign keeps everything.
+    chat_tokenizer: wrap each prompt in that tokenizer's chat template (the reply follows the assistant header)."""
+    if variant not in ("benign_only", "agentalign"):
+        raise ValueError(f"variant {variant!r} has no training data; allowed: benign_only, agentalign")
     keep = [(i, r) for i, r in items if variant == "agentalign" or i.label != "harmful"]
-    return [lm.Example(i.prompt(), " " + r, r, i.label) for i, r in keep]
+    space = "" if chat_tokenizer is not None else " "
+    return [lm.Example(format_prompt(i.prompt(), chat_tokenizer), space + r, r, i.label) for i, r in keep]
+
+
+def _tokenizer(cfg: AgentAlignConfig, texts: list[str]):
+    """The pretrained model's tokenizer (cfg.model_path), or a byte-level BPE trained on `texts` for the tiny LLaMA."""
+    return lm.pretrained.load_pretrained_tokenizer(cfg.model_path) if cfg.model_path else lm.train_bpe(texts, cfg.vocab_size)
+
+
+def _model(cfg: AgentAlignConfig, tokenizer, seed: int):
+    """A fresh copy of the pretrained model, or a tiny LLaMA initialised from `seed`."""
+    if cfg.model_path:
+        return lm.pretrained.load_pretrained(cfg.model_path)[0]
+    return lm.tiny_lm(lm.TinyLMConfig(d_model=cfg.d_model, n_layers=cfg.n_layers, n_heads=4, d_ff=int(8 / 3 * cfg.d_model),
+                                      max_len=cfg.max_len), tokenizer, seed)
 
 
 def run_all(cfg: AgentAlignConfig, data: Data, out: Path) -> list[dict]:
-    """Fine-tune every variant for every seed and evaluate on the held-out tasks; rows are appended to
-    ``results.jsonl`` and the responses to ``responses_<variant>_<seed>.jsonl`` as each run ends."""
+    """Fine-tune every variant for every seed (the untuned model is scored once and its rows repeated for every
+    seed: greedy decoding of an untrained model has no seed) and evaluate on the held-out tasks; rows are appended
+    to ``results.jsonl`` and the responses to ``responses_<variant>_<seed>.jsonl`` as each run ends."""
     tests = [(name, i) for name, items in data.tests.items() for i in items]
     texts = [i.prompt() + " " + r for i, r in data.train.items] + [i.prompt() for _, i in tests]
-    tokenizer = lm.load_tokenizer(cfg.model_path) if cfg.model_path else lm.train_bpe(texts, cfg.vocab_size)
-    prompts = [i.prompt() for _, i in tests]
-    pairs = examples(data.train.items, "agentalign")
+    tokenizer = _tokenizer(cfg, texts)
+    chat = tokenizer if cfg.chat_template else None
+    prompts = [format_prompt(i.prompt(), chat) for _, i in tests]
+    pairs = examples(data.train.items, "agentalign", chat)
     encode = lambda texts: tokenizer(texts, add_special_tokens=False)["input_ids"]  # noqa: E731 (as sft_tensors)
     longest = max(len(p) + len(c) + 1 for p, c in zip(encode([e.prompt for e in pairs]), encode([e.completion for e in pairs])))
     if longest > cfg.max_len:
         raise ValueError(f"the longest training pair has {longest} tokens with EOS; max_len={cfg.max_len} is shorter")
     block = min(cfg.max_len, 8 * ((longest + 7) // 8))  # pad to what the data needs, not to max_len
+    subsets = {name: [k for k, (n, _) in enumerate(tests) if n == name] for name in data.tests}
+    subsets["held-out chains, new tools"] = [k for k in subsets["held-out chains"]
+                                             if any(t in data.unseen_tools for t in tests[k][1].tools)]
     rows = []
+    untuned: tuple[list[str], float, float] | None = None
     for seed in range(cfg.seed, cfg.seed + cfg.n_seeds):
-        for variant in VARIANTS:
-            model = (lm.load_causal_lm(cfg.model_path) if cfg.model_path else
-                     lm.tiny_lm(lm.TinyLMConfig(d_model=cfg.d_model, n_layers=cfg.n_layers, n_heads=4,
-                                                d_ff=int(8 / 3 * cfg.d_model), max_len=cfg.max_len), tokenizer, seed))
-            tensors = lm.sft_tensors(tokenizer, examples(data.train.items, variant), block)
-            result = lm.train(model, tensors, lm.TrainConfig(steps=cfg.steps, batch_size=cfg.batch_size, lr=cfg.lr,
-                                                             warmup_steps=cfg.steps // 10, seed=seed, device=cfg.device,
-                                                             progress=False))
-            responses = lm.generate(result.model, tokenizer, prompts, cfg.max_new_tokens, stop=None)
-            responses = [r.split("DONE")[0] + "DONE" if "DONE" in r else r for r in responses]
-            subsets = {name: [k for k, (n, _) in enumerate(tests) if n == name] for name in data.tests}
-            subsets["held-out chains, new tools"] = [k for k in subsets["held-out chains"]
-                                                     if any(t in data.unseen_tools for t in tests[k][1].tools)]
+        for variant in (v for v in VARIANTS if v in cfg.variants):
+            if variant == "untuned" and untuned is not None:
+                responses, seconds, tokens_per_s = untuned
+            else:
+                model, seconds = _model(cfg, tokenizer, seed), 0.0
+                if variant != "untuned":
+                    tensors = lm.sft_tensors(tokenizer, examples(data.train.items, variant, chat), block)
+                    result = lm.train(model, tensors, lm.TrainConfig(steps=cfg.steps, batch_size=cfg.batch_size, lr=cfg.lr,
+                                                                     warmup_steps=cfg.steps // 10, seed=seed,
+                                                                     device=cfg.device, progress=False))
+                    model, seconds = result.model, result.seconds
+                start = time.perf_counter()
+                responses = lm.generate(model, tokenizer, prompts, cfg.max_new_tokens, batch_size=cfg.gen_batch_size,
+                                        stop=None, stop_strings=["DONE"])
+                generated = sum(len(ids) for ids in encode(responses))
+                tokens_per_s = generated / (time.perf_counter() - start)
+                responses = [r.split("DONE")[0] + "DONE" if "DONE" in r else r for r in responses]
+                if variant == "untuned":
+                    untuned = (responses, seconds, tokens_per_s)
+            train_pairs = 0 if variant == "untuned" else len(examples(data.train.items, variant))
             for name, idx in subsets.items():
                 metrics = evaluate([tests[k][1] for k in idx], [responses[k] for k in idx])
-                row = {"variant": variant, "seed": seed, "test": name, "train_pairs": len(tensors["input_ids"]),
-                       "seconds": result.seconds, **{f"{label}_{k}": v for label, m in metrics.items() for k, v in m.items()}}
+                row = {"variant": variant, "seed": seed, "test": name, "train_pairs": train_pairs, "seconds": seconds,
+                       "gen_tokens_per_s": tokens_per_s,
+                       **{f"{label}_{k}": v for label, m in metrics.items() for k, v in m.items()}}
                 rows.append(row)
                 with open(out / "results.jsonl", "a") as fh:
                     fh.write(json.dumps(row) + "\n")

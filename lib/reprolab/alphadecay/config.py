@@ -41,6 +41,9 @@ class AlphaDecayConfig:
     device: Literal["auto", "cpu", "cuda"] = "auto"
     mixed_precision: Literal["no", "bf16", "fp16"] = "no"  # paper: bf16
     checkpoint_every: int = 0  # steps between checkpoints of each run (0: none; results.jsonl is always written)
+    # pretrained models whose weight spectra are analysed (real_spectra.load_model names or local HF folders;
+    # those not installed are reported as such; empty: skip)
+    real_models: tuple[str, ...] = ("smollm2-135m-instruct", "gemma3-270m", "all-minilm-l6-v2")
     threads: int | None = 2
 
     RANGES: ClassVar[dict[str, str]] = {  # allowed values of every numeric field (core.profiles.in_range)

@@ -59,14 +59,23 @@ class DecaySpec:
             raise ValueError(f"fit must be 'hill' or 'ks', got {self.fit!r}")
 
 
+# BERT's names by suffix, longest first: its FFN's input and output matrices count as 'up' and 'down'
+BERT_TYPES = {"attention.self.query": "Q", "attention.self.key": "K", "attention.self.value": "V",
+              "attention.output.dense": "O", "intermediate.dense": "up", "output.dense": "down"}
+
+
 def module_type(name: str) -> str:
-    """'Q', 'K', 'V', 'O', 'gate', 'up', 'down' (or GPT-2's 'QKV', 'proj', 'fc') from a module name."""
-    return MODULE_TYPES.get(name.rsplit(".", 1)[-1], "other")
+    """'Q', 'K', 'V', 'O', 'gate', 'up', 'down' (or GPT-2's 'QKV', 'proj', 'fc') from a LLaMA-, GPT-2- or BERT-style
+    module name; 'other' for anything else."""
+    short = MODULE_TYPES.get(name.rsplit(".", 1)[-1])
+    if short:
+        return short
+    return next((t for suffix, t in BERT_TYPES.items() if name.endswith(suffix)), "other")
 
 
 def block_index(name: str) -> int:
     """The transformer block a module sits in (-1 outside any block)."""
-    found = re.search(r"\.(?:layers|h)\.(\d+)\.", f".{name}")
+    found = re.search(r"\.(?:layers|layer|h)\.(\d+)\.", f".{name}")
     return int(found.group(1)) if found else -1
 
 

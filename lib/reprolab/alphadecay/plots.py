@@ -105,3 +105,19 @@ def plot_perplexity(table: pd.DataFrame):
     ax.set(ylabel="validation perplexity")
     ax.legend()
     return fig
+
+
+def plot_real_spectra(spectra: dict[str, pd.DataFrame]):
+    """Hill alpha against depth per module type for each pretrained model (solid), beside the mean alpha of
+    Gaussian matrices of the same shapes per type (dashed): how much of the pattern shape alone gives."""
+    fig, axes = plt.subplots(1, len(spectra), figsize=(5.2 * len(spectra), 3.6), squeeze=False)
+    for ax, (name, df) in zip(axes[0], spectra.items()):
+        for k, t in enumerate(t for t in TYPE_ORDER if t in set(df["type"])):
+            rows = df[df["type"] == t].sort_values("block")
+            colour = f"C{k}"
+            ax.plot(rows["block"], rows["alpha_hill"], color=colour, ls="-" if t in ATTENTION_TYPES else "--",
+                    marker="o", ms=2.5, label=t)
+            ax.axhline(rows["random_hill"].mean(), color=colour, ls=":", lw=0.9)
+        ax.set(xlabel="block", ylabel="Hill alpha", title=f"{name} (dotted: Gaussian, same shapes)")
+    axes[0][0].legend(ncol=2, fontsize=8)
+    return fig
