@@ -349,6 +349,27 @@ def _short(value: Any) -> str:
     return text if len(text) <= 24 else text[:21] + "..."
 
 
+def add_agentalign_parser(sub) -> None:
+    """The `agentalign` subcommands of `reprolab` (run by `reprolab.agentalign.commands`)."""
+    parser = sub.add_parser("agentalign", help="AgentAlign data for your own models: synthesize, evaluate")
+    commands = parser.add_subparsers(dest="agentalign_command", required=True)
+    synth = commands.add_parser("synthesize", help="write the AgentAlign mix in the HF chat format")
+    synth.add_argument("out", help="output folder (train.jsonl, test.jsonl, counts.json; or datasets folders)")
+    synth.add_argument("--format", choices=("jsonl", "datasets"), default="jsonl")
+    evaluate = commands.add_parser("evaluate", help="score a local chat model on the held-out tasks")
+    evaluate.add_argument("model", help="a local HF model folder (or a reprolab.lm.pretrained name)")
+    evaluate.add_argument("--no-chat-template", action="store_true", help="give the model raw prompts")
+    evaluate.add_argument("--max-new-tokens", type=int, default=96)
+    evaluate.add_argument("--batch-size", type=int, default=32)
+    for p in (synth, evaluate):
+        p.add_argument("--seed", type=int, default=0)
+        p.add_argument("--n-per-chain", type=int, default=10, help="instructions per chain and label")
+        p.add_argument("--chains", default="", help="the official chain JSON (default: the 24 built-in chains)")
+        p.add_argument("--backend", choices=("template", "openai"), default="template")
+        p.add_argument("--base-url", default="", help="openai backend: an OpenAI-compatible /v1 address")
+        p.add_argument("--backend-model", default="", help="openai backend: the generator model's name")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="reprolab", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -372,6 +393,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     build.add_argument("notebook")
     build.add_argument("--profile", default="default", help="default, or an evidence profile such as smollm2")
     sub.add_parser("readme", help="rewrite README.md's notebook table from the committed metrics")
+    add_agentalign_parser(sub)
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["run"] and {"-h", "--help"} & set(argv) and len([a for a in argv[1:] if not a.startswith("-")]) >= 1:
         try:
@@ -390,6 +412,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             print("README.md: notebook table " + ("rewritten" if update_readme() else "already up to date"))
             return 0
+        if args.command == "agentalign":
+            from .agentalign import commands as agentalign_commands  # imported only here: it loads transformers
+
+            try:
+                return agentalign_commands.run(args)
+            except (ValueError, FileNotFoundError) as err:
+                raise UsageError(str(err)) from None
         if args.command == "build":
             nb = find(args.notebook)
             print(f"{nb.name} ({args.profile}): built and executed in {build_notebook(nb, args.profile):.1f}s")

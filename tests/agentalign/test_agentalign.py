@@ -185,3 +185,43 @@ def test_pretrained_model_with_chat_template_and_untuned_rows(tmp_path):
     tuned = [r for r in rows if r["variant"] == "agentalign"]
     assert all(r["seconds"] > 0 and r["gen_tokens_per_s"] > 0 for r in tuned)
     assert (tmp_path / "responses_untuned_1.jsonl").is_file()
+
+
+def test_synthesize_command_writes_the_chat_format(tmp_path, capsys):
+    from reprolab import cli
+
+    assert cli.main(["agentalign", "synthesize", str(tmp_path / "out"), "--n-per-chain", "2"]) == 0
+    records = [json.loads(line) for line in (tmp_path / "out" / "train.jsonl").read_text().splitlines()]
+    assert records and {r["label"] for r in records} == {"harmful", "benign", "third_party"}
+    first = records[0]
+    assert [m["role"] for m in first["messages"]] == ["user", "assistant"] and first["messages"][0]["content"].startswith(
+        "TOOLS: ")
+    tests = [json.loads(line) for line in (tmp_path / "out" / "test.jsonl").read_text().splitlines()]
+    assert tests and all(len(t["messages"]) == 1 for t in tests)
+    counts = json.loads((tmp_path / "out" / "counts.json").read_text())
+    assert sum(counts[f"kept {k}"] for k in ("harmful", "benign", "third_party")) == len(records)
+    assert cli.main(["agentalign", "synthesize", str(tmp_path / "ds"), "--n-per-chain", "1", "--format", "datasets"]) == 0
+    from datasets import load_from_disk
+
+    assert load_from_disk(str(tmp_path / "ds" / "train"))[0]["messages"][1]["role"] == "assistant"
+    capsys.readouterr()
+    assert cli.main(["agentalign", "synthesize", str(tmp_path / "bad"), "--n-per-chain", "0"]) == 2
+    assert "n_per_chain" in capsys.readouterr().err
+
+
+def test_evaluate_command_scores_a_local_chat_model(tmp_path, capsys):
+    from reprolab import cli, lm
+
+    texts = [i.prompt() + " " + r for i, r in aa.synthesize(list(aa.BUILTIN_CHAINS), aa.TemplateBackend(), 2, 0).items]
+    tokenizer = lm.char_tokenizer(texts + ["[]="])
+    tokenizer.chat_template = ("{% for m in messages %}[{{ m['content'] }}]{% endfor %}"
+                               "{% if add_generation_prompt %}={% endif %}")
+    model = lm.tiny_lm(lm.TinyLMConfig(d_model=32, n_layers=1, n_heads=2, d_ff=64, max_len=1024), tokenizer, seed=0)
+    model.save_pretrained(tmp_path / "model")
+    tokenizer.save_pretrained(tmp_path / "model")
+    assert cli.main(["agentalign", "evaluate", str(tmp_path / "model"), "--n-per-chain", "1", "--max-new-tokens",
+                     "4"]) == 0
+    out = capsys.readouterr().out
+    assert "held-out chains" in out and "harmful refusal" in out and "tokens/s" in out
+    assert cli.main(["agentalign", "evaluate", str(tmp_path / "missing")]) == 2
+    assert "no model folder" in capsys.readouterr().err
