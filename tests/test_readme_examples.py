@@ -13,7 +13,7 @@ EXAMPLES = dict(EXAMPLE.findall((project_root() / "README.md").read_text()))
 
 
 def test_the_readme_has_its_examples():
-    assert {"lift", "seft", "alphadecay"} <= set(EXAMPLES)
+    assert {"lift", "seft", "alphadecay", "neurotrails"} <= set(EXAMPLES)
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
@@ -22,5 +22,6 @@ def test_readme_example_runs(name: str, tmp_path, monkeypatch):
     monkeypatch.setenv("WANDB_DISABLED", "true")
     namespace: dict = {"__name__": f"readme_example_{name}"}
     exec(compile(EXAMPLES[name], f"README.md example {name}", "exec"), namespace)
-    steps = {int(state["step"]) for state in namespace["optimizer"].state.values() if "step" in state}
+    optimizer = namespace["optimizer"] if "optimizer" in namespace else namespace["trainer"].optimizer
+    steps = {int(state["step"]) for state in optimizer.state.values() if "step" in state}
     assert steps == {namespace["args"].max_steps}, f"example {name}: the optimizer took {steps} steps"

@@ -113,3 +113,31 @@ def test_alphadecay_in_a_trainer_refreshes_the_decay_map_and_logs_it(tiny, tmp_p
     assert np.allclose(groups, linear_map(np.asarray(log[-1]["alpha"]), 0.1, 0.6666, 5.0))
     logged = [r for r in trainer.state.log_history if "alphadecay/alpha_mean" in r]
     assert logged and logged[-1]["alphadecay/refreshed_at"] == 6
+
+
+def test_neurotrails_in_a_trainer_keeps_exact_live_counts_per_head(tmp_path):
+    from transformers import LlamaConfig
+
+    from reprolab.neurotrails import MultiHeadCausalLM
+    from reprolab.neurotrails.trainer import neurotrails_for_trainer
+
+    texts = [f"{a} plus {b} is {a + b}." for a in range(20) for b in range(10)]
+    tok = lm.char_tokenizer(texts)
+    data = lm.pack_text(tok, texts, 32)
+    config = LlamaConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=3,
+                         num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=64)
+    model = MultiHeadCausalLM(config, n_heads=3, blocks_in_head=2, seed=0)
+    callback = neurotrails_for_trainer(model, density=0.5, update_every=2, total_steps=8)
+    dst = callback.sparsity
+    before = {n: m.clone() for n, m in dst.masks.items()}
+    trainer = transformers.Trainer(model=model, args=trainer_args(tmp_path, 8), train_dataset=hf_dataset(data),
+                                   callbacks=[callback])
+    trainer.train()
+    assert len(dst.updates) >= 3 and sum(u["changed"] for u in dst.updates) > 0, "the topology never changed"
+    assert any(not torch.equal(before[n], dst.masks[n]) for n in before)
+    for name, w in dst.weights.items():
+        assert all(c == dst.live_per_group[name] for c in dst.live_counts()[name]), name
+        assert int(torch.count_nonzero(w.detach()[~dst.masks[name]])) == 0, f"{name}: a dead weight is non-zero"
+    assert any("neurotrails/topology_changed" in row for row in trainer.state.log_history)
+    with pytest.raises(TypeError, match="masked_weights"):
+        neurotrails_for_trainer(torch.nn.Linear(2, 2), density=0.5, update_every=2, total_steps=8)

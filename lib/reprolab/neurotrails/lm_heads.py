@@ -57,7 +57,7 @@ class MultiHeadCausalLM(nn.Module):
             target = labels[:, None, 1:].expand(-1, self.n_heads, -1).reshape(-1)
             loss = F.cross_entropy(shifted, target, ignore_index=-100)  # mean over heads and tokens
             loss = loss * self.n_heads if self.head_loss == "sum" else loss
-        return ModelOutput(logits, loss)
+        return ModelOutput(loss=loss, logits=logits)
 
     def masked_weights(self, dense_embeddings: bool = True) -> tuple[dict[str, nn.Parameter], dict[str, int]]:
         """Every 2-D weight (all linears; embeddings and lm_heads too unless dense_embeddings), one group each."""

@@ -11,11 +11,12 @@ heads (each independently initialised) in one call. `blocks_in_head = 0` shares 
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+from transformers.utils import ModelOutput as HFModelOutput
 
 @dataclass
 class ResNetConfig:
@@ -154,12 +155,12 @@ def _units(cfg: ResNetConfig, groups: int) -> list[nn.Module]:
 
 
 @dataclass
-class ModelOutput:
-    """What `reprolab.lm.train` reads: the loss (mean of the heads' cross-entropies) and the logits (B, M, k)."""
+class ModelOutput(HFModelOutput):
+    """The loss (mean of the heads' cross-entropies; None without labels) and the logits (B, M, k), as transformers'
+    outputs hold them: `.loss` / `.logits`, or `out["loss"]` as `transformers.Trainer` reads it."""
 
-    logits: torch.Tensor
     loss: torch.Tensor | None = None
-    extra: dict = field(default_factory=dict)
+    logits: torch.Tensor | None = None
 
 
 class MultiHeadResNet(nn.Module):
@@ -187,7 +188,7 @@ class MultiHeadResNet(nn.Module):
         loss = None
         if labels is not None:
             loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.repeat_interleave(self.n_heads))
-        return ModelOutput(logits, loss)
+        return ModelOutput(loss=loss, logits=logits)
 
     def masked_weights(self) -> tuple[dict[str, nn.Parameter], dict[str, int]]:
         """Every conv/linear weight (trunk and heads) by name, with the number of packed heads in each."""
