@@ -237,3 +237,25 @@ def test_split_held_out_and_metamathqa_loader(tmp_path):
     (tmp_path / "bad.jsonl").write_text('{"question": "x"}\n')
     with pytest.raises(KeyError, match="lacks column"):
         coe.metamathqa_texts(str(tmp_path / "bad.jsonl"))
+
+
+def test_coe_is_an_hf_model_type_that_round_trips_through_auto_classes(tmp_path):
+    """save_pretrained / AutoModelForCausalLM.from_pretrained without trust_remote_code, same logits; `convert`
+    upcycles a native model (C = 1: the same function; C = 2: routers copied, k split)."""
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    torch.manual_seed(0)
+    native = DeepseekV2ForCausalLM(tiny_config()).eval()
+    ids = torch.randint(0, 40, (2, 12))
+    same = coe.convert(native, n_iter=1).eval()
+    torch.testing.assert_close(same(ids).logits, native(ids).logits, rtol=1e-5, atol=1e-5)
+    chain = coe.convert(native, n_iter=2).eval()
+    layer = chain.model.layers[0].mlp
+    assert len(layer.gates) == 2 and torch.equal(layer.gates[0].weight, layer.gates[1].weight) and layer.spec.k == 2
+    chain.save_pretrained(tmp_path / "coe")
+    assert AutoConfig.from_pretrained(tmp_path / "coe").model_type == "reprolab_coe"
+    loaded = AutoModelForCausalLM.from_pretrained(tmp_path / "coe").eval()
+    assert type(loaded) is coe.CoEForCausalLM and loaded.model.layers[0].mlp.spec == layer.spec
+    torch.testing.assert_close(loaded(ids).logits, chain(ids).logits, rtol=0, atol=0)
+    with pytest.raises(TypeError, match="DeepseekV2ForCausalLM"):
+        coe.convert(chain)
