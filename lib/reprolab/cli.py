@@ -394,6 +394,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     build.add_argument("--profile", default="default", help="default, or an evidence profile such as smollm2")
     sub.add_parser("readme", help="rewrite README.md's notebook table from the committed metrics")
     add_agentalign_parser(sub)
+    tailor = sub.add_parser("tailor", help="GPTailor on your own model family: reprolab tailor CONFIG.yaml OUT/")
+    tailor.add_argument("config", help="YAML: base, candidates, calibration, remove_fraction, optimizer, trials, ...")
+    tailor.add_argument("out", help="output folder: model/, plan.json, trials.jsonl (resumable), summary.json")
+    tailor.add_argument("--no-progress", action="store_true")
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["run"] and {"-h", "--help"} & set(argv) and len([a for a in argv[1:] if not a.startswith("-")]) >= 1:
         try:
@@ -411,6 +415,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .readme import update_readme
 
             print("README.md: notebook table " + ("rewritten" if update_readme() else "already up to date"))
+            return 0
+        if args.command == "tailor":
+            from .layer_merge import tailor as tailoring  # imported only here: it loads transformers
+
+            try:
+                cfg = tailoring.load_config(args.config)  # every check before any model is loaded
+            except (ValueError, FileNotFoundError) as err:
+                raise UsageError(str(err)) from None
+            summary = tailoring.tailor(cfg, args.out, progress=not args.no_progress)
+            print(f"{args.out}: removed layers {summary['removed_layers']} of {summary['n_layers']} "
+                  f"({1 - summary['parameter_share']:.1%} of the parameters), calibration {summary['calibration']}; "
+                  f"{summary['evaluations_computed']} evaluations computed, {summary['evaluations_replayed']} replayed")
             return 0
         if args.command == "agentalign":
             from .agentalign import commands as agentalign_commands  # imported only here: it loads transformers
