@@ -89,3 +89,12 @@ def test_a_candidate_of_another_architecture_is_named(family, tmp_path, capsys):
     assert cli.main(["tailor", str(write_config(family, candidates=["ft0", "other"])), "unused"]) == 2
     err = capsys.readouterr().err
     assert "candidates[1] (other) differs from the base in hidden_size (48 vs 32)" in err and "vocab_size" in err
+
+
+def test_builtin_bigbench_calibration_tasks(family, capsys):
+    from reprolab.layer_merge.tailor import calibration_items
+
+    name, items = calibration_items("bigbench:general_knowledge")
+    assert name == "general_knowledge" and items and all(it.answer in it.choices for it in items)
+    assert cli.main(["tailor", str(write_config(family, calibration=["bigbench:trivia"])), "unused"]) == 2
+    assert "unknown built-in task 'bigbench:trivia'; allowed: bigbench:general_knowledge" in capsys.readouterr().err

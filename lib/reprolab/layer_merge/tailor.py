@@ -2,7 +2,9 @@
 
     base: models/llama-base                 # local HF causal LM folders (relative paths: from the YAML's folder)
     candidates: [models/chat, models/math]  # its finetunes: same architecture, depth, width and vocabulary
-    calibration: [data/wsc.jsonl]           # JSON-lines multiple choice: {"prompt", "choices", "answer" (index)}
+    calibration: [data/wsc.jsonl]           # JSON-lines multiple choice: {"prompt", "choices", "answer" (index)},
+                                            # or built-in BIG-bench tasks: bigbench:general_knowledge,
+                                            # bigbench:subject_verb_agreement (the calibration split of data/)
     remove_fraction: 0.25                   # share of parameters removed, rounded to whole layers
     optimizer: smac                         # or optuna
     trials: 120
@@ -78,11 +80,27 @@ def load_config(path: str | Path) -> TailorConfig:
     values = check_overrides(TailorConfig, raw, path.name)
     here = path.parent
     values["base"] = str((here / values["base"]).resolve())
-    for key in ("candidates", "calibration"):
-        values[key] = tuple(str((here / p).resolve()) for p in values[key])
+    values["candidates"] = tuple(str((here / p).resolve()) for p in values["candidates"])
+    values["calibration"] = tuple(p if p.startswith(BUILTIN) else str((here / p).resolve()) for p in values["calibration"])
     cfg = TailorConfig(**values)
     check_inputs(cfg)
     return cfg
+
+
+BUILTIN = "bigbench:"  # calibration entries naming a shipped BIG-bench multiple-choice task
+
+
+def calibration_items(entry: str) -> tuple[str, list]:
+    """(task name, items) of one calibration entry: a JSON-lines file, or `bigbench:<task>` (its train split by the
+    hash of each item's text; `reprolab.lm.real_tasks.CHOICE_TASKS`)."""
+    from .skills import Item, load_items
+
+    if entry.startswith(BUILTIN):
+        from ..lm.real_tasks import choice_items
+
+        task = entry[len(BUILTIN):]
+        return task, [Item(i.prompt, i.options[i.correct], i.options, task) for i in choice_items([task], "train")]
+    return Path(entry).stem, load_items(entry, Path(entry).stem)
 
 
 def _model_config(folder: str, field: str) -> dict:
@@ -103,7 +121,14 @@ def check_inputs(cfg: TailorConfig) -> None:
         if differ:
             raise ValueError(f"candidates[{k}] ({Path(folder).name}) differs from the base in "
                              + ", ".join(f"{key} ({other.get(key)} vs {base.get(key)})" for key in differ))
+    from ..lm.real_tasks import CHOICE_TASKS
+
     for k, file in enumerate(cfg.calibration):
+        if file.startswith(BUILTIN):
+            if file[len(BUILTIN):] not in CHOICE_TASKS:
+                raise ValueError(f"calibration[{k}]: unknown built-in task {file!r}; allowed: "
+                                 + ", ".join(BUILTIN + t for t in CHOICE_TASKS))
+            continue
         if not Path(file).is_file():
             raise FileNotFoundError(f"calibration[{k}]: no file {file!r}")
         load_items(file, Path(file).stem, limit=1)
@@ -116,7 +141,6 @@ def tailor(cfg: TailorConfig, out: str | Path, progress: bool = True) -> dict:
     from .assemble import PlanModels, apply
     from .evaluate import skill_accuracy
     from .search import PlanEvaluator, SearchSpace, best_initial_design, initial_design, search_optuna, search_smac
-    from .skills import load_items
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -124,9 +148,9 @@ def tailor(cfg: TailorConfig, out: str | Path, progress: bool = True) -> dict:
     base = lm.load_causal_lm(cfg.base).eval()
     candidates = [lm.load_causal_lm(p).eval() for p in cfg.candidates]
     tasks = {}
-    for file in cfg.calibration:
-        rows = load_items(file, Path(file).stem)
-        tasks[Path(file).stem] = [rows[i] for i in np.random.default_rng(0).permutation(len(rows))[:cfg.n_calibration]]
+    for entry in cfg.calibration:
+        name, rows = calibration_items(entry)
+        tasks[name] = [rows[i] for i in np.random.default_rng(0).permutation(len(rows))[:cfg.n_calibration]]
     n_layers = base.config.num_hidden_layers
     total = sum(p.numel() for p in base.parameters())
     per_layer = sum(p.numel() for p in decoder_layers(base)[0].parameters())
