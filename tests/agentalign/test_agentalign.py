@@ -160,7 +160,8 @@ def test_variants_and_chat_template_need_a_pretrained_model():
         aa.AgentAlignConfig(chat_template=True)
 
 
-def test_pretrained_model_with_chat_template_and_untuned_rows(tmp_path):
+def tiny_chat_model(folder):
+    """A 1-layer LLaMA with a character tokenizer and a bracket chat template ("[user]="), saved to `folder`."""
     from reprolab import lm
 
     texts = [i.prompt() + " " + r for i, r in aa.synthesize(list(aa.BUILTIN_CHAINS), aa.TemplateBackend(), 2, 0).items]
@@ -168,8 +169,13 @@ def test_pretrained_model_with_chat_template_and_untuned_rows(tmp_path):
     tokenizer.chat_template = ("{% for m in messages %}[{{ m['content'] }}]{% endfor %}"
                                "{% if add_generation_prompt %}={% endif %}")
     model = lm.tiny_lm(lm.TinyLMConfig(d_model=32, n_layers=1, n_heads=2, d_ff=64, max_len=1024), tokenizer, seed=0)
-    model.save_pretrained(tmp_path / "model")
-    tokenizer.save_pretrained(tmp_path / "model")
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return tokenizer
+
+
+def test_pretrained_model_with_chat_template_and_untuned_rows(tmp_path):
+    tokenizer = tiny_chat_model(tmp_path / "model")
     cfg = aa.AgentAlignConfig(n_seeds=2, n_per_chain=1, model_path=str(tmp_path / "model"), chat_template=True,
                               variants=("untuned", "agentalign"), steps=2, batch_size=4, max_len=1024,
                               max_new_tokens=4, device="cpu")
@@ -210,15 +216,9 @@ def test_synthesize_command_writes_the_chat_format(tmp_path, capsys):
 
 
 def test_evaluate_command_scores_a_local_chat_model(tmp_path, capsys):
-    from reprolab import cli, lm
+    from reprolab import cli
 
-    texts = [i.prompt() + " " + r for i, r in aa.synthesize(list(aa.BUILTIN_CHAINS), aa.TemplateBackend(), 2, 0).items]
-    tokenizer = lm.char_tokenizer(texts + ["[]="])
-    tokenizer.chat_template = ("{% for m in messages %}[{{ m['content'] }}]{% endfor %}"
-                               "{% if add_generation_prompt %}={% endif %}")
-    model = lm.tiny_lm(lm.TinyLMConfig(d_model=32, n_layers=1, n_heads=2, d_ff=64, max_len=1024), tokenizer, seed=0)
-    model.save_pretrained(tmp_path / "model")
-    tokenizer.save_pretrained(tmp_path / "model")
+    tiny_chat_model(tmp_path / "model")
     assert cli.main(["agentalign", "evaluate", str(tmp_path / "model"), "--n-per-chain", "1", "--max-new-tokens",
                      "4"]) == 0
     out = capsys.readouterr().out
