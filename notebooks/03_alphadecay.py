@@ -189,7 +189,7 @@ for name in cfg.real_models:
     del model
 real_gaps = {name: ad.real_spectra.block_gaps(df) for name, df in real_spectra.items()}
 pd.concat({name: df.groupby("type", sort=False)[["rows", "cols", "alpha_hill", "alpha_ks", "random_hill", "random_ks"]]
-           .mean() for name, df in real_spectra.items()}).round(2)
+           .mean() for name, df in real_spectra.items()}).round(2) if real_spectra else "no pretrained model analysed"
 
 # %%
 if real_spectra:

@@ -124,7 +124,7 @@ def test_non_finite_values_are_refused_at_once(capsys):
 def test_run_all_skips_notebooks_without_the_profile(monkeypatch, capsys):
     ran = []
     monkeypatch.setattr(cli, "check_parameters", lambda nb, profile, params, sets=None: None)
-    monkeypatch.setattr(cli, "run_notebook", lambda nb, profile, params, dispatch=None, sets=None: ran.append(nb.id) or
+    monkeypatch.setattr(cli, "run_notebook", lambda nb, profile, params, dispatch=None, sets=None, resume=False: ran.append(nb.id) or
                         cli.RunSummary(nb.name, 0.0, {}, cli.Path("runs") / nb.id / "x"))
     assert cli.main(["run-all", "--profile", "lambda_6pi"]) == 0
     assert ran == ["09"]
@@ -207,7 +207,7 @@ def test_run_all_summary_survives_failures_interrupts_and_sigterm(monkeypatch, c
     monkeypatch.setattr(cli, "check_parameters", lambda nb, profile, params, sets=None: None)
     calls = []
 
-    def fake_run(nb, profile, params, dispatch=None, sets=None):
+    def fake_run(nb, profile, params, dispatch=None, sets=None, resume=False):
         calls.append(nb.id)
         if nb.id == "01":
             return cli.RunSummary(nb.name, 1.0, {}, cli.Path("runs") / nb.id / "x", "ValueError: boom", "failed")
@@ -290,3 +290,36 @@ def test_set_reaches_any_field_and_null_means_none(monkeypatch, capsys):
         err = capsys.readouterr().err
         assert message in err and err.count("\n") == 1 and "Traceback" not in err
     assert len(seen) == 1  # nothing ran for the bad ones
+
+
+def test_resume_runs_again_in_the_newest_run_folder(tmp_path, monkeypatch, capsys):
+    """`-p resume true` reuses the newest run folder of that notebook and profile and tells the kernel to resume; with
+    no earlier run, or a value other than true / false, it fails in one line before anything runs."""
+    import papermill
+
+    from reprolab.core.paths import RESUME_ENV
+
+    monkeypatch.setenv("REPROLAB_ROOT", str(tmp_path))
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "pyproject.toml").write_text("")
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('profile = "default"\nseed = 0\nsteps = None')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, tmp_path / "notebooks" / "99_probe.ipynb")
+    probe = catalog.Notebook("99", "probe", "probe", None, "reprolab.tour:TourConfig", "reprolab.tour:PROFILES")
+    seen = []
+    monkeypatch.setattr(papermill, "execute_notebook",
+                        lambda *a, **k: seen.append((os.environ["REPROLAB_RUN_DIR"], os.environ.get(RESUME_ENV))))
+    with pytest.raises(cli.UsageError, match="no earlier run with profile 'default'"):
+        cli.run_notebook(probe, "default", {}, resume=True)
+    first = cli.run_notebook(probe, "default", {})
+    second = cli.run_notebook(probe, "default", {})  # same second: the folder gets a -1 suffix and is the newest
+    (tmp_path / "runs" / "99" / "20990101T000000Z-cpu_long").mkdir()  # another profile's run is never picked
+    resumed = cli.run_notebook(probe, "default", {}, resume=True)
+    assert resumed.run_dir == second.run_dir != first.run_dir
+    assert seen == [(str(first.run_dir), None), (str(second.run_dir), None), (str(second.run_dir), "1")]
+    assert cli.main(["run", "00", "-p", "resume", "yes"]) == 2
+    err = capsys.readouterr().err
+    assert "-p resume takes true or false, got 'yes'" in err and err.count("\n") == 1

@@ -111,3 +111,50 @@ def test_dynamic_sparsity_resumes_exactly(tiny, tmp_path):
     first, last = controllers[0], controllers[-1]
     assert len(first.updates) == len(last.updates) >= 3
     assert all(torch.equal(first.masks[n], last.masks[n]) for n in first.masks)
+
+
+def test_interrupted_notebook_run_resumes_in_its_folder(tmp_path, monkeypatch):
+    """What `reprolab run 03 --set checkpoint_every N -p resume true` does inside the kernel: AlphaDecay's run_all,
+    killed in its second training run, run again in the same folder with `$REPROLAB_RESUME` set, reloads the first
+    run from its final checkpoint, continues the second from its last one, and ends with the uninterrupted results
+    and a results.jsonl that holds each run once."""
+    import json
+
+    from reprolab.alphadecay import experiment as ad
+    from reprolab.alphadecay.config import AlphaDecayConfig
+    from reprolab.core.paths import RESUME_ENV
+
+    cfg = AlphaDecayConfig(n_seeds=1, corpus_chars=20_000, vocab_size=300, seq_len=32, hidden=64, n_layers=1,
+                           n_heads=2, intermediate=128, batch_size=4, steps=20, methods=("uniform", "alphadecay"),
+                           checkpoint_every=6, device="cpu", real_models=(), threads=None)
+    data = ad.prepare_data(cfg)
+    monkeypatch.delenv(RESUME_ENV, raising=False)
+    straight = ad.run_all(cfg, data, tmp_path / "straight")
+    real_train, calls = lm.train, []
+
+    def killed_in_second_run(*args, after_backward=None, **kwargs):
+        calls.append(1)
+        hook = chain(after_backward, crash_after(9)) if len(calls) == 2 else after_backward
+        return real_train(*args, after_backward=hook, **kwargs)
+
+    out = tmp_path / "run"
+    with monkeypatch.context() as m:
+        m.setattr(ad.lm, "train", killed_in_second_run)
+        with pytest.raises(KeyboardInterrupt):
+            ad.run_all(cfg, data, out)
+    assert [json.loads(x)["label"] for x in (out / "results.jsonl").read_text().splitlines()] == ["uniform"]
+    monkeypatch.setenv(RESUME_ENV, "1")
+    steps_run = []
+
+    def counted(*args, after_backward=None, **kwargs):
+        steps_run.append(0)
+        return real_train(*args, after_backward=chain(after_backward, lambda *a: steps_run.append(1)), **kwargs)
+
+    monkeypatch.setattr(ad.lm, "train", counted)
+    resumed = ad.run_all(cfg, data, out)
+    assert sum(steps_run) == 20 - 6  # run 1 reloaded at its end, run 2 went on from its checkpoint at step 6
+    assert [r.val_loss for r in resumed] == [r.val_loss for r in straight]
+    assert [r.log for r in resumed] == [r.log for r in straight]
+    assert [[h["loss"] for h in r.history] for r in resumed] == [[h["loss"] for h in r.history] for r in straight]
+    rows = [json.loads(x) for x in (out / "results.jsonl").read_text().splitlines()]
+    assert [(r["label"], r["val_loss"]) for r in rows] == [(r.label, r.val_loss) for r in straight]

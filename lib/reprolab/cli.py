@@ -25,7 +25,7 @@ from typing import Any, Sequence
 
 from . import dispatch
 from .catalog import NOTEBOOKS, Notebook, UnknownNotebook, find
-from .core.paths import new_run_folder
+from .core.paths import RESUME_ENV, latest_run_folder, new_run_folder
 from .core.profiles import OVERRIDES_ENV, ProfileError, describe, fields_of, parse_cli_value, resolve
 
 KERNEL = dispatch.KERNEL_PINNED
@@ -130,10 +130,11 @@ def default_dispatch(profile: str) -> str:
 
 
 @contextmanager
-def kernel_environment(pinned: bool, run_dir: Path, figures_in_run: bool = False, sets: dict[str, Any] | None = None):
+def kernel_environment(pinned: bool, run_dir: Path, figures_in_run: bool = False, sets: dict[str, Any] | None = None,
+                       resume: bool = False):
     """Set, for the kernels started inside, the run folder, the CPU dispatch, (for non-default profiles) a
-    figures folder inside the run folder and the `--set` field overrides (none: unset, whatever the caller's
-    environment holds); restore afterwards."""
+    figures folder inside the run folder, the `--set` field overrides (none: unset, whatever the caller's
+    environment holds) and whether the run resumes the one in that folder; restore afterwards."""
     saved = dict(os.environ)
     os.environ.clear()
     os.environ.update(dispatch.pinned_environ(saved) if pinned else dispatch.native_environ(saved))
@@ -141,6 +142,9 @@ def kernel_environment(pinned: bool, run_dir: Path, figures_in_run: bool = False
     if sets:
         os.environ[OVERRIDES_ENV] = json.dumps(sets)
     os.environ["REPROLAB_RUN_DIR"] = str(run_dir)
+    os.environ.pop(RESUME_ENV, None)
+    if resume:
+        os.environ[RESUME_ENV] = "1"
     os.environ.pop("REPROLAB_FIGURES_DIR", None)
     if figures_in_run:
         os.environ["REPROLAB_FIGURES_DIR"] = str(run_dir / "figures")
@@ -151,12 +155,25 @@ def kernel_environment(pinned: bool, run_dir: Path, figures_in_run: bool = False
         os.environ.update(saved)
 
 
+def resume_folder(nb: Notebook, profile: str) -> Path:
+    """The run folder `-p resume true` continues: the newest `runs/<id>/<timestamp>-<profile>/`."""
+    parent = nb.path().parent.parent / "runs" / nb.id
+    found = latest_run_folder(parent, profile)
+    if found is None:
+        raise UsageError(f"-p resume true: notebook {nb.name} has no earlier run with profile {profile!r} to continue "
+                         f"(runs/{nb.id}/ holds none)")
+    return found
+
+
 def run_notebook(nb: Notebook, profile: str = "default", params: dict[str, Any] | None = None,
-                 cpu_dispatch: str | None = None, sets: dict[str, Any] | None = None) -> RunSummary:
+                 cpu_dispatch: str | None = None, sets: dict[str, Any] | None = None, resume: bool = False) -> RunSummary:
     """Execute `nb` with papermill into `runs/<id>/<timestamp>/`; never touches the committed notebook.
 
     cpu_dispatch: `pinned` or `native`; None takes `default_dispatch(profile)`. sets: config field values that the
-    notebook's `resolve` applies last (`--set`; None values included)."""
+    notebook's `resolve` applies last (`--set`; None values included). resume: run again in the newest run folder of
+    this notebook and profile; the training loops there continue from their checkpoints and the finished runs that
+    the experiment logged are not logged twice (what exactly continues depends on the notebook's checkpoints: set
+    `--set checkpoint_every N` where the config has it)."""
     import papermill
     from jupyter_client.kernelspec import NoSuchKernel
     from nbclient.exceptions import DeadKernelError
@@ -164,10 +181,10 @@ def run_notebook(nb: Notebook, profile: str = "default", params: dict[str, Any] 
     params = absolute_paths(dict(params or {}))
     check_parameters(nb, profile, params, sets)
     pinned = (cpu_dispatch or default_dispatch(profile)) == "pinned"
-    out = new_run_folder(nb.path().parent.parent / "runs" / nb.id, profile)
+    out = resume_folder(nb, profile) if resume else new_run_folder(nb.path().parent.parent / "runs" / nb.id, profile)
     start, error = time.perf_counter(), None
     # only the default profile on the pinned dispatch reproduces the committed figures; every other run keeps its own
-    with kernel_environment(pinned, out, figures_in_run=profile != "default" or not pinned, sets=sets):
+    with kernel_environment(pinned, out, figures_in_run=profile != "default" or not pinned, sets=sets, resume=resume):
         try:
             papermill.execute_notebook(str(nb.path()), str(out / f"{nb.name}.ipynb"),
                                        parameters={"profile": profile, **params}, kernel_name=kernel_name(pinned),
@@ -190,7 +207,8 @@ def _terminate(signum, _frame) -> None:
 
 
 def run_and_summarise(nbs: Sequence[Notebook], profile: str, params: dict[str, Any], cpu_dispatch: str | None,
-                      skipped: Sequence[RunSummary] = (), sets: dict[str, Any] | None = None) -> int:
+                      skipped: Sequence[RunSummary] = (), sets: dict[str, Any] | None = None,
+                      resume: bool = False) -> int:
     """Run `nbs` one after another and print the summary whatever happens: a notebook that fails does not stop the
     others, and on Ctrl-C or SIGTERM the summary still lists what finished, what was interrupted and what did not
     run. Exit status: 0 all done, 1 some failed, 130 interrupted."""
@@ -200,7 +218,7 @@ def run_and_summarise(nbs: Sequence[Notebook], profile: str, params: dict[str, A
         for k, nb in enumerate(nbs):
             start = time.perf_counter()
             try:
-                rows.append(run_notebook(nb, profile, params, cpu_dispatch, sets))
+                rows.append(run_notebook(nb, profile, params, cpu_dispatch, sets, resume))
             except KeyboardInterrupt:
                 rows.append(RunSummary(nb.name, time.perf_counter() - start, {}, None, None, "interrupted"))
                 rows += [RunSummary(n.name, 0.0, {}, None, None, "not run") for n in nbs[k + 1:]]
@@ -340,7 +358,9 @@ def parameter_help(nb: Notebook) -> str:
     table = ["  ".join(v.ljust(w) for v, w in zip(line, widths)).rstrip() for line in cells]
     return "\n".join([f"usage: reprolab run {nb.id} [--profile {{{','.join(profiles)}}}] [-p NAME VALUE ...] [--set FIELD VALUE ...]",
                       f"{nb.name}: {nb.title}", f"parameters (-p): {', '.join(settable) or '(none)'}",
-                      "any field below: --set FIELD VALUE (JSON; null sets None)", "",
+                      "any field below: --set FIELD VALUE (JSON; null sets None)",
+                      "-p resume true: continue the newest run of this profile in its run folder (from its checkpoints)",
+                      "",
                       f"{config_cls.__name__} fields (the profile columns show each profile's value):", *table])
 
 
@@ -439,9 +459,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             nb = find(args.notebook)
             print(f"{nb.name} ({args.profile}): built and executed in {build_notebook(nb, args.profile):.1f}s")
             return 0
-        skipped, sets = [], parse_params(args.set)
+        skipped, sets, resume = [], parse_params(args.set), False
         if args.command == "run":
             nbs, params = [find(args.notebook)], parse_params(args.param)
+            resume = params.pop("resume", False)
+            if not isinstance(resume, bool):
+                raise UsageError(f"-p resume takes true or false, got {resume!r}")
             for name in [k for k, v in params.items() if v is None]:  # "-p x null" means None, not "keep"
                 sets[name] = params.pop(name)
         else:
@@ -457,7 +480,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise UsageError(f"no notebook has a profile {args.profile!r}")
         for nb in nbs:  # validate everything before running anything
             check_parameters(nb, args.profile, params, sets)
-        return run_and_summarise(nbs, args.profile, params, args.cpu_dispatch, skipped, sets)
+            if resume:
+                resume_folder(nb, args.profile)
+        return run_and_summarise(nbs, args.profile, params, args.cpu_dispatch, skipped, sets, resume)
     except (UsageError, UnknownNotebook) as err:
         print(f"reprolab: error: {err.args[0] if err.args else err}", file=sys.stderr)
         return 2

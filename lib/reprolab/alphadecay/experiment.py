@@ -94,22 +94,42 @@ def run(cfg: AlphaDecayConfig, data: LMData, label: str, spec: DecaySpec, seed: 
                                min_lr_ratio=0.1, betas=(0.9, 0.999), grad_clip=cfg.grad_clip, log_every=max(1, cfg.steps // 20),
                                seed=seed, device=cfg.device, mixed_precision=cfg.mixed_precision, progress=False,
                                output_dir=str(folder) if folder else None, checkpoint_every=cfg.checkpoint_every)
-    result = lm.train(model, data.train, train_cfg, optimizer=optimizer, after_backward=decay.before_step)
+    result = lm.train(model, data.train, train_cfg, optimizer=optimizer, after_backward=decay.before_step,
+                      checkpointed=[decay])
     sums, counts = lm.sequence_losses(result.model, data.validation)
     val_loss = float(sums.sum() / counts.sum())
     return RunResult(label, spec.method, seed, val_loss, decay.mean_tuned_decay(cfg.steps), decay.names, decay.log,
                      result.history, result.seconds, result.model, sums / counts)
 
 
+def _logged_runs(path: Path) -> set[tuple[str, int]]:
+    """(label, seed) of the runs already in a results.jsonl (an interrupted run's folder); empty if none. A last line
+    that a kill cut short is dropped from the file."""
+    if not path.is_file():
+        return set()
+    rows, lines = [], path.read_text().splitlines()
+    for line in lines:
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    if len(rows) < len(lines):
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return {(r["label"], r["seed"]) for r in rows}
+
+
 def run_all(cfg: AlphaDecayConfig, data: LMData, out: Path | None = None) -> list[RunResult]:
     """Every method (and sweep point) for each seed; 'matched' uses the same seed's AlphaDecay mean decay.
 
-    Each finished run is appended to out/results.jsonl, so an interrupted session keeps what it finished.
+    Each finished run is appended to out/results.jsonl, so an interrupted session keeps what it finished; a resumed
+    one (`core.paths.resuming()`, with checkpoints) reloads the finished runs from their last checkpoints, continues
+    the interrupted one and appends only the runs results.jsonl lacks.
     """
     from tqdm import tqdm
 
     jobs = [(m, None) for m in cfg.methods] + [("uniform", d) for d in cfg.sweep]
     results: list[RunResult] = []
+    logged = _logged_runs(out / "results.jsonl") if out is not None else set()
     bar = tqdm(total=len(jobs) * cfg.n_seeds, desc="runs", mininterval=10)
     for k in range(cfg.n_seeds):
         seed = cfg.seed + k
@@ -121,7 +141,7 @@ def run_all(cfg: AlphaDecayConfig, data: LMData, out: Path | None = None) -> lis
             res = run(cfg, data, label, decay_spec(cfg, method, value), seed, out)
             done[label] = res
             results.append(res)
-            if out is not None:
+            if out is not None and (label, seed) not in logged:
                 with open(out / "results.jsonl", "a") as f:
                     f.write(json.dumps(res.summary()) + "\n")
             bar.update()

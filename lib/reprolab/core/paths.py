@@ -9,6 +9,7 @@ from pathlib import Path
 
 _RUN_DIRS: dict[str, Path] = {}
 PAPER_ID = re.compile(r"^\d\d$")
+RESUME_ENV = "REPROLAB_RESUME"  # "1": this run continues an earlier one in the same run folder (`-p resume true`)
 
 
 def project_root() -> Path:
@@ -61,6 +62,20 @@ def new_run_folder(parent: Path, suffix: str = "") -> Path:
         except FileExistsError:
             continue
     raise FileExistsError(f"could not create a new run folder under {parent}")
+
+
+def resuming() -> bool:
+    """Whether this process continues an interrupted run (`reprolab run NB -p resume true` sets `$REPROLAB_RESUME`
+    and reuses that run's folder): training loops then restart from the checkpoints they find there."""
+    return os.environ.get(RESUME_ENV) == "1"
+
+
+def latest_run_folder(parent: Path, suffix: str) -> Path | None:
+    """The newest folder `parent/<timestamp>-<suffix>[-n]` that `new_run_folder(parent, suffix)` made; None if none."""
+    pattern = re.compile(r"^\d{8}T\d{6}Z-" + re.escape(suffix) + r"(-(\d+))?$")
+    found = [(f.name[:16], int(m.group(2) or 0), f) for f in parent.glob("*")
+             if f.is_dir() and (m := pattern.match(f.name))] if parent.is_dir() else []
+    return max(found, key=lambda t: t[:2])[2] if found else None
 
 
 def run_dir(paper: str) -> Path:

@@ -20,6 +20,7 @@ from typing import Any, Callable, Literal, Mapping, Sequence
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from ..core.paths import resuming
 from ..core.runtime import DEVICE_CHOICES
 
 
@@ -41,7 +42,7 @@ class TrainConfig:
     log_every: int = 10  # steps between history records
     checkpoint_every: int = 0  # steps between checkpoints in output_dir (0: none)
     output_dir: str | None = None  # where history.jsonl and checkpoints go (None: nowhere)
-    resume: bool = False  # continue from the latest checkpoint in output_dir
+    resume: bool = False  # continue from the latest checkpoint in output_dir (also when `core.paths.resuming()`)
     seed: int = 0  # data order
     device: Literal["auto", "cpu", "cuda"] = "auto"
     mixed_precision: Literal["no", "bf16", "fp16"] = "no"
@@ -228,7 +229,7 @@ def train(
     start_step = 0
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-        found = _complete_checkpoint(out) if cfg.resume else None
+        found = _complete_checkpoint(out) if cfg.resume or resuming() else None
         if found is not None:
             accelerator.load_state(str(found))
             state = json.loads((found / "trainer_state.json").read_text())
