@@ -259,3 +259,40 @@ def test_coe_is_an_hf_model_type_that_round_trips_through_auto_classes(tmp_path)
     torch.testing.assert_close(loaded(ids).logits, chain(ids).logits, rtol=0, atol=0)
     with pytest.raises(TypeError, match="DeepseekV2ForCausalLM"):
         coe.convert(chain)
+
+
+def test_qwen2_moe_converts_to_its_coe_form_and_round_trips(tmp_path):
+    """A Qwen2-MoE (gated shared expert of its own width, a dense layer in `mlp_only_layers`) converts with C = 1 to
+    the same function, with C = 2 to a chain whose routers start as copies; the CoE model type saves and loads
+    through the Auto classes, and trains (balance loss on, gradients reach the shared expert's gate)."""
+    from transformers import AutoModelForCausalLM, Qwen2MoeConfig, Qwen2MoeForCausalLM
+
+    torch.manual_seed(0)
+    config = Qwen2MoeConfig(vocab_size=40, hidden_size=32, num_hidden_layers=3, num_attention_heads=2,
+                            num_key_value_heads=1, intermediate_size=48, moe_intermediate_size=16,
+                            shared_expert_intermediate_size=24, num_experts=6, num_experts_per_tok=2,
+                            mlp_only_layers=[1], norm_topk_prob=False, max_position_embeddings=64)
+    native = Qwen2MoeForCausalLM(config).eval()
+    with torch.no_grad():
+        for p in native.parameters():  # random routers and gates (the init leaves some at zero: ties in top-k)
+            p.normal_(0, 0.2)
+    ids = torch.randint(0, 40, (2, 12))
+    same = coe.convert(native, n_iter=1).eval()
+    assert type(same.model.layers[1].mlp).__name__ == "Qwen2MoeMLP"  # the dense layer stays dense
+    torch.testing.assert_close(same(ids).logits, native(ids).logits, rtol=1e-5, atol=1e-5)
+    chain = coe.convert(native, n_iter=2).eval()
+    layer = chain.model.layers[0].mlp
+    assert layer.spec.k == 1 and layer.spec.shared_intermediate == 24 and layer.shared_expert_gate is not None
+    assert torch.equal(layer.gates[0].weight, layer.gates[1].weight)
+    assert not torch.allclose(chain(ids).logits, native(ids).logits, atol=1e-3)  # a different function
+    chain.save_pretrained(tmp_path / "qwen-coe")
+    loaded = AutoModelForCausalLM.from_pretrained(tmp_path / "qwen-coe").eval()
+    assert type(loaded) is coe.CoEQwen2MoeForCausalLM and loaded.model.layers[2].mlp.spec == layer.spec
+    torch.testing.assert_close(loaded(ids).logits, chain(ids).logits, rtol=0, atol=0)
+    train = coe.WithAuxLoss(loaded.train())
+    out = train(input_ids=ids, labels=ids)
+    out.loss.backward()
+    assert torch.isfinite(out.loss) and out.aux_loss > 0
+    assert loaded.model.layers[0].mlp.shared_expert_gate.weight.grad.abs().sum() > 0
+    with pytest.raises(ValueError, match="prenorm"):
+        coe.convert(native, n_iter=2, residual_mode="official")

@@ -39,9 +39,12 @@ def expert_ffn_calls(spec: CoESpec) -> dict[str, int]:
 
 
 def expert_flops_per_token(spec: CoESpec) -> int:
-    """Forward multiply-adds x 2 of the expert FFNs for one token: 2 * 3 * H * I per call."""
+    """Forward multiply-adds x 2 of the expert FFNs for one token: 2 * 3 * H * width per call (the shared expert at
+    its own width, I * n_shared unless `shared_intermediate` says otherwise)."""
     calls = expert_ffn_calls(spec)
-    return 2 * 3 * spec.hidden * spec.intermediate * (calls["routed"] + calls["shared"])
+    passes = calls["shared"] // spec.n_shared if spec.n_shared else 0
+    shared_width = spec.shared_intermediate or spec.intermediate * spec.n_shared
+    return 2 * 3 * spec.hidden * (spec.intermediate * calls["routed"] + shared_width * passes)
 
 
 def combinations(n_routed: int, k_total: int, n_iter: int) -> dict[str, float]:

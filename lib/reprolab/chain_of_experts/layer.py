@@ -26,6 +26,8 @@ class CoESpec:
     k: int  # routed experts per iteration (MoE: total K; CoE-C: K / C)
     n_iter: int = 1  # C, iterations per layer (1 = plain MoE)
     n_shared: int = 1  # shared experts (one SwiGLU of width I * n_shared); 0 for none
+    shared_intermediate: int = 0  # the shared SwiGLU's width when it is not I * n_shared (Qwen2-MoE); 0: I * n_shared
+    shared_gate: bool = False  # shared output x sigmoid(w . x), one learned scalar gate per token (Qwen2-MoE)
     independent_gates: bool = True  # one router per iteration (False: the shared-router ablation)
     inner_residual: bool = True  # x(t) = x(t-1) + delta(t); False: x(t) = delta(t)
     shared_each_iter: bool = True  # shared expert on every iteration (official) or only the first (FLOP-matched)
@@ -36,8 +38,11 @@ class CoESpec:
     aux_alpha: float = 0.001  # sequence-level balance loss weight per router and iteration
 
     def __post_init__(self) -> None:
-        if self.n_iter < 1 or self.n_shared < 0:
-            raise ValueError(f"need n_iter >= 1 and n_shared >= 0, got {self.n_iter}, {self.n_shared}")
+        if self.n_iter < 1 or self.n_shared < 0 or self.shared_intermediate < 0:
+            raise ValueError(f"need n_iter >= 1, n_shared >= 0 and shared_intermediate >= 0, got {self.n_iter}, "
+                             f"{self.n_shared}, {self.shared_intermediate}")
+        if self.shared_gate and not self.n_shared:
+            raise ValueError("shared_gate needs a shared expert (n_shared >= 1)")
         if not 1 <= self.k <= self.n_routed:
             raise ValueError(f"k must be in [1, n_routed={self.n_routed}], got {self.k}")
 
@@ -70,7 +75,9 @@ class ChainOfExpertsMoE(nn.Module):
         n_gates = spec.n_iter if spec.independent_gates else 1
         self.gates = nn.ModuleList(TopKRouter(spec.hidden, spec.n_routed, spec.k, spec.norm_topk_prob, spec.routed_scaling,
                                               spec.n_group, spec.topk_group) for _ in range(n_gates))
-        self.shared_experts = SwiGLU(spec.hidden, spec.intermediate * spec.n_shared) if spec.n_shared else None
+        shared_width = spec.shared_intermediate or spec.intermediate * spec.n_shared
+        self.shared_experts = SwiGLU(spec.hidden, shared_width) if spec.n_shared else None
+        self.shared_expert_gate = nn.Linear(spec.hidden, 1, bias=False) if spec.shared_gate else None
         self.aux_loss = torch.zeros(())
         self.last_indices: list[torch.Tensor] = []
 
@@ -82,7 +89,10 @@ class ChainOfExpertsMoE(nn.Module):
             routing = self.gates[it if self.spec.independent_gates else 0](x)
             delta = self.experts(x, routing.indices, routing.weights)
             if self.shared_experts is not None and (self.spec.shared_each_iter or it == 0):
-                delta = delta + self.shared_experts(x)
+                shared = self.shared_experts(x)
+                if self.shared_expert_gate is not None:
+                    shared = torch.sigmoid(self.shared_expert_gate(x)) * shared
+                delta = delta + shared
             if self.training and self.spec.aux_alpha > 0:
                 aux = aux + sequence_balance_loss(routing.probs.view(b, t, -1), routing.indices.view(b, t, -1), self.spec.aux_alpha)
             indices.append(routing.indices.detach().view(b, t, -1))
