@@ -46,7 +46,7 @@ hf_logging.disable_progress_bar()  # no bars for writing and loading model shard
 print(versions("torch", "transformers", "smac", "optuna", "peft"))
 
 # %% tags=["parameters"]
-profile = "default"  # one of: default, cpu_long, paper (paper: local copies of Llama-2-13B and its finetunes)
+profile = "default"  # one of: default, cpu_long, smollm2 (SmolLM2-135M and finetunes made here), paper (Llama-2-13B)
 seed = 0  # first search seed
 n_seeds = None  # searches with the paper's optimizer (None: the profile's value)
 n_trials = None  # evaluations per search
@@ -65,7 +65,11 @@ out = run_dir("01")
 # Trained once and cached in `runs/01/cache/` (a rerun with the same settings loads it). Each model is
 # scored on every task's held-out test items (multiple choice by log-likelihood, as lm-eval's `acc`;
 # chance: 10 % for `arith` and `vartrack`, 50 % for `coref`, 12.5 % for `facts`) and on held-out English
-# perplexity.
+# perplexity. With `pretrained` (profile `smollm2`) the base is that pretrained model and its finetunes are short full
+# fine-tunes of it on real skills (`math`: BIG-bench arithmetic, `grammar`: BIG-bench subject-verb agreement,
+# `reasoning`: GSM8K worked solutions), cached the same way; the tasks are BIG-bench multiple-choice items
+# (`arithmetic` among its seven choices per item, chance 14 %; `subject_verb_agreement`, 50 %; `general_knowledge`,
+# tested only, 14 %) with disjoint finetune, calibration and test items (`reprolab.layer_merge.real_family`).
 
 # %%
 family = lmg.build_family(cfg, cache_dir("01"))
@@ -96,9 +100,14 @@ K, L = len(family.candidates), family.n_layers
 shortgpt = lmg.shortgpt_plan(family.base, calib_text, r)
 plans = {"ShortGPT": shortgpt, "last layers": lmg.last_layers_plan(L, r),
          "ShortGPT + merge": lmg.merged_plan(L, K, 1 / K, shortgpt.removed), "merge, no removal": lmg.merged_plan(L, K, 1 / K)}
+removal_space = lmg.SearchSpace(L, K, r, select=False)
 if math.comb(L, r) <= cfg.removal_search_max:  # C(40, 10) is 8.5e8: not at the paper's scale
-    removal = lmg.enumerate_removals(lmg.SearchSpace(L, K, r, select=False), evaluator, cfg.min_budget, cfg.n_calibration)
-    plans["removal search"] = removal.plan
+    removal = lmg.enumerate_removals(removal_space, evaluator, cfg.min_budget, cfg.n_calibration)
+else:  # too many removal sets to enumerate (C(30, 8) = 5.9e6 for SmolLM2): SMAC over the removal-only space
+    removal = lmg.search_smac(removal_space, evaluator, cfg.n_trials, cfg.min_budget, cfg.n_calibration, seed=cfg.seed,
+                              eta=cfg.eta, initial=lmg.initial_design(removal_space, cfg.initial_weights, cfg.n_heuristics),
+                              output_dir=out / "removal_search", challengers=cfg.smac_challengers)
+plans["removal search"] = removal.plan
 rows = [lmg.evaluate_model(family, models.model(p), name, models.parameter_count(p)) for name, p in plans.items()]
 if cfg.run_laco:
     laco_model, laco_log = lmg.laco(family.base, calib_text, r, cfg.laco_m)
@@ -106,7 +115,8 @@ if cfg.run_laco:
 baselines = pd.DataFrame(rows)
 print(f"removing r = {r} of {L} layers: {1 - models.parameter_count(shortgpt) / models.parameter_count(lmg.MergePlan.identity(L)):.1%} "
       f"of the parameters; ShortGPT removes {shortgpt.removed}"
-      + (f", removal search {plans['removal search'].removed}" if "removal search" in plans else "")
+      + f", removal search ({'exhaustive' if math.comb(L, r) <= cfg.removal_search_max else 'SMAC'}) "
+        f"{plans['removal search'].removed}"
       + (f", LaCo folds {laco_log}" if cfg.run_laco else ""))
 baselines.drop(columns="item_scores").set_index("model").round(3)
 

@@ -40,7 +40,8 @@ def _evidence_cell(metrics: Path) -> str:
     payload = json.loads(metrics.read_text())
     profile = metrics.name.split(".")[1]
     config = payload.get("config", {})
-    what = (f"model {config['model_path']}" if config.get("model_path") else
+    model = config.get("model_path") or config.get("pretrained")
+    what = (f"model {model}" if model else
             f"data {config['dataset'].replace('_', '-')}" if config.get("dataset") else "tiny model")
     notebook = metrics.with_name(metrics.name.replace(".metrics.json", ".ipynb"))
     seconds = json.loads(notebook.read_text())["metadata"].get("reprolab", {}).get("wall_seconds")

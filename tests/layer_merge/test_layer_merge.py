@@ -6,6 +6,7 @@ import torch
 from transformers import LlamaConfig, LlamaForCausalLM
 
 import reprolab.layer_merge as lmg
+from reprolab import lm
 from reprolab.layer_merge import LayerOp, MergePlan
 
 
@@ -212,6 +213,35 @@ def test_choice_scoring_single_and_multi_token():
     assert lmg.choice_correct(Successor(), Tok(), multi).tolist() == [True, False]
 
 
+def test_multi_token_scoring_of_an_hf_model_equals_full_logits():
+    """On an HF Llama the general path runs the output head on the scored positions only; its per-item decisions
+    and summed log-probabilities equal those of every position's logits, for choices of 1 to 3 tokens."""
+    from reprolab.layer_merge.evaluate import _padded, _scored_log_probs
+    from reprolab.layer_merge.skills import Item
+
+    texts = ["the cat sat", "a dog ran far", "one two three"]
+    tok = lm.char_tokenizer(texts)
+    model = lm.tiny_lm(lm.TinyLMConfig(d_model=32, n_layers=2, n_heads=2, d_ff=64, max_len=32), tok, seed=0).eval()
+    items = [Item("the ", "cat", ("cat", "do", "c"), "t"), Item("a d", "og", ("og", "ogs"), "t"),
+             Item("one tw", "o", ("o", "oo", "a"), "t")]
+    ids, _ = _padded([tok("the cat", add_special_tokens=False)["input_ids"], [5, 6]], tok.pad_token_id)
+    scored = torch.zeros(ids.shape, dtype=torch.bool)
+    scored[0, 3:6] = scored[1, 0] = True
+    with torch.no_grad():
+        full = torch.log_softmax(model(input_ids=ids).logits.float(), -1)[scored]
+        torch.testing.assert_close(_scored_log_probs(model, ids, scored), full, rtol=1e-5, atol=1e-5)
+    with torch.no_grad():
+        expect = []
+        for it in items:
+            sums = []
+            for c in it.choices:
+                p, q = tok(it.prompt, add_special_tokens=False)["input_ids"], tok(c, add_special_tokens=False)["input_ids"]
+                lp = torch.log_softmax(model(input_ids=torch.tensor([p + q])).logits[0].float(), -1)
+                sums.append(sum(float(lp[len(p) - 1 + i, t]) for i, t in enumerate(q)))
+            expect.append(int(np.argmax(sums)) == it.choices.index(it.answer))
+    assert lmg.choice_correct(model, tok, items, batch_size=8).tolist() == expect
+
+
 def test_block_influence_is_zero_for_a_layer_that_passes_its_input_through(family):
     base, _ = family
     model = finetune_of(base, 0, scale=0.0)
@@ -252,8 +282,17 @@ def test_skills_are_deterministic_and_split_cleanly():
 
 
 def test_config_errors():
-    with pytest.raises(ValueError, match="unknown skills"):
+    with pytest.raises(ValueError, match=r"finetune_skills must be a non-empty subset of arith, vartrack, coref, facts, got \(.poetry.,\)"):
         lmg.LayerMergeConfig(finetune_skills=("poetry",))
+    with pytest.raises(ValueError, match=r"subset of math, grammar, reasoning \(with pretrained\), got \('coref',\)"):
+        lmg.LayerMergeConfig(pretrained="smollm2-135m-instruct", finetune_skills=("coref",),
+                             calibration_tasks=("arithmetic",))
+    with pytest.raises(ValueError, match="calibration_tasks must be a non-empty subset of arithmetic, subject_verb"):
+        lmg.LayerMergeConfig(pretrained="smollm2-135m-instruct", finetune_skills=("math",))
+    with pytest.raises(ValueError, match="exclude each other"):
+        lmg.LayerMergeConfig(pretrained="smollm2-135m-instruct", base_path="llama", candidate_paths=("a",),
+                             finetune_skills=("math",), calibration_tasks=("arithmetic",), calibration_paths=("c",),
+                             test_paths=("t",))
     with pytest.raises(ValueError, match="go together"):
         lmg.LayerMergeConfig(base_path="llama")
     with pytest.raises(ValueError, match=r"parameter .remove_fraction. got 1.0; allowed: \(0,1\)"):

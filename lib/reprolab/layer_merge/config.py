@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 from ..core.profiles import check_ranges
+from .real_family import REAL_SKILLS, REAL_TASKS
 from .skills import SKILLS
 
 
@@ -15,7 +16,8 @@ class LayerMergeConfig:
 
     seed: int = 0  # first search seed; seeds seed .. seed + n_seeds - 1 (the model family always uses seed 0)
     n_seeds: int = 3
-    # the model family: trained here unless base_path is given
+    # the model family: trained here unless base_path or pretrained is given
+    pretrained: str = ""  # a pretrained base (reprolab.lm.pretrained name or local folder) fine-tuned here on real skills
     base_path: str = ""  # local HF causal LM (paper: Llama-2-13b-hf)
     candidate_paths: tuple[str, ...] = ()  # its finetunes (paper: WizardLM-13B, WizardMath-13B, code-alpaca-13B)
     calibration_paths: tuple[str, ...] = ()  # JSON-lines multiple-choice tasks to search on (paper: MMLU val, WSC train)
@@ -91,17 +93,21 @@ class LayerMergeConfig:
 
     def __post_init__(self) -> None:
         check_ranges(self)
-        bad = [s for s in self.finetune_skills if s not in SKILLS]
-        if bad:
-            raise ValueError(f"unknown skills {bad}; allowed: {', '.join(SKILLS)}")
+        skills, tasks = (REAL_SKILLS, REAL_TASKS) if self.pretrained else (SKILLS, SKILLS)
+        bad = [s for s in self.finetune_skills if s not in skills]
+        if bad or not self.finetune_skills:
+            raise ValueError(f"finetune_skills must be a non-empty subset of {', '.join(skills)}"
+                             f"{' (with pretrained)' if self.pretrained else ''}, got {self.finetune_skills}")
+        if self.pretrained and self.base_path:
+            raise ValueError("pretrained (a base fine-tuned here) and base_path (local finetunes) exclude each other")
         if bool(self.base_path) != bool(self.candidate_paths):
             raise ValueError("base_path and candidate_paths go together (a local base and its local finetunes)")
         if self.base_path and not (self.calibration_paths and self.test_paths):
             raise ValueError("local models need calibration_paths and test_paths (JSON-lines multiple-choice tasks to "
                              "search on and to report; different tasks or splits)")
-        bad = [t for t in self.calibration_tasks if t not in SKILLS]
+        bad = [t for t in self.calibration_tasks if t not in tasks]
         if bad or not self.calibration_tasks:
-            raise ValueError(f"calibration_tasks must be a non-empty subset of {', '.join(SKILLS)}, got {self.calibration_tasks}")
+            raise ValueError(f"calibration_tasks must be a non-empty subset of {', '.join(tasks)}, got {self.calibration_tasks}")
         if self.min_budget > self.n_calibration:
             raise ValueError(f"need min_budget <= n_calibration, got {self.min_budget}, {self.n_calibration}")
         if not self.initial_weights:
@@ -114,6 +120,15 @@ PROFILES: dict[str, dict] = {
                  "finetune_steps": 400, "corpus_chars": 150_000, "n_calibration": 450, "min_budget": 50, "n_test": 1000,
                  "n_trials": 150, "alternative_trials": 150, "alternative_seeds": 5, "n_heuristics": 3,
                  "smac_challengers": 10000},
+    # SmolLM2-135M-Instruct (the Q4 copy here) and three full fine-tunes of it on real skills (math, grammar,
+    # reasoning: layer_merge.real_family), 8 of 30 layers removed (27 % of the decoder, 21 % of all parameters);
+    # SMAC with Hyperband over 3 / 10 / 30 calibration items per task (the removal-only search: SMAC too, its space
+    # is too large to enumerate); 80 test items per task (general knowledge: its 70); about 45 minutes on 2 CPU cores
+    "smollm2": {"pretrained": "smollm2-135m-instruct", "finetune_skills": ("math", "grammar", "reasoning"),
+                "calibration_tasks": ("arithmetic", "subject_verb_agreement"), "finetune_steps": 60, "finetune_lr": 5e-5,
+                "batch_size": 8, "block_size": 56, "replay": 0.0, "remove_fraction": 0.21, "n_calibration": 30,
+                "min_budget": 3, "n_test": 80, "n_seeds": 2, "n_trials": 90, "alternative_trials": 0,
+                "n_heuristics": 2, "merge_cache": 64, "device": "cpu"},
     # Llama-2-13B and the paper's three finetunes from local copies; 10 of 40 layers removed; SMAC with 500 trials
     # at 111 / 333 / 1000 examples per task; the official initial design's lambda grid
     "paper": {"n_seeds": 1, "base_path": "Llama-2-13b-hf",

@@ -88,11 +88,13 @@ def family_key(cfg: LayerMergeConfig) -> str:
     fields = {k: v for k, v in asdict(cfg).items() if k in (
         "base_path", "candidate_paths", "d_model", "n_layers", "n_heads", "d_ff", "block_size", "corpus_chars", "pretrain_steps", "pretrain_lr",
         "finetune_steps", "finetune_lr", "replay", "batch_size", "finetune_skills", "pretrain_items",
-        "finetune_items")}
+        "finetune_items", "pretrained")}
     fields["cpu_dispatch"] = dispatch_key()  # trained under other kernels, the family is other numbers
     fields["code"] = code_version()
     if cfg.base_path:
         fields["content"] = content_hash([cfg.base_path, *cfg.candidate_paths])
+    if cfg.pretrained:
+        fields["content"] = content_hash([lm.pretrained.model_folder(cfg.pretrained)])
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:12]
 
 
@@ -109,6 +111,10 @@ def build_family(cfg: LayerMergeConfig, cache_dir: Path | None = None) -> Family
     `cache_dir/family-<hash of the training settings>` when present."""
     if cfg.base_path:
         return _load_local(cfg)
+    if cfg.pretrained:
+        from .real_family import build_real_family
+
+        return build_real_family(cfg, cache_dir, family_key(cfg))
     import time
 
     kb = knowledge_base()
