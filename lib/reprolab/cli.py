@@ -413,6 +413,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     build.add_argument("notebook")
     build.add_argument("--profile", default="default", help="default, or an evidence profile such as smollm2")
     sub.add_parser("readme", help="rewrite README.md's notebook table from the committed metrics")
+    sub.add_parser("docs", help="build the documentation site from the committed executed notebooks (needs the docs "
+                                "extra: pip install -e '.[docs]')")
     add_agentalign_parser(sub)
     tailor = sub.add_parser("tailor", help="GPTailor on your own model family: reprolab tailor CONFIG.yaml OUT/")
     tailor.add_argument("config", help="YAML: base, candidates, calibration, remove_fraction, optimizer, trials, ...")
@@ -430,6 +432,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "list":
             print(command_list())
+            return 0
+        if args.command == "docs":
+            from .docs import DocsBuildError, build, missing_packages
+
+            missing = missing_packages()
+            if missing:
+                raise UsageError(f"the docs extra is not installed (missing: {', '.join(missing)}); run "
+                                 "`pip install -e '.[docs]'` or `make docs`")
+            try:
+                index, seconds = build()
+            except DocsBuildError as err:
+                print(f"reprolab: error: {err}", file=sys.stderr)
+                return 1
+            print(f"documentation site built in {seconds:.0f}s: {index}")
             return 0
         if args.command == "readme":
             from .readme import update_readme
