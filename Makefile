@@ -52,7 +52,7 @@ nbval: setup
 
 lab: setup  ## JupyterLab on the project kernel
 	$(BIN)/python -m pip install -q -e ".[lab]"
-	$(BIN)/jupyter lab notebooks
+	$(BIN)/jupyter lab notebooks $(if $(filter 0,$(shell id -u)),--allow-root)  # root in a container needs the flag
 
 docs: setup  ## the documentation site from the committed executed notebooks (no execution): docs/_build/html/index.html
 	$(BIN)/python -m pip install -q -e ".[docs]" -c $(LOCK)
