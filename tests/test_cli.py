@@ -225,10 +225,8 @@ def test_run_all_summary_survives_failures_interrupts_and_sigterm(monkeypatch, c
     assert status["02_chain_of_experts"] == "interrupted" and status["10_desi_bao"] == "not run"
 
 
-def test_dead_kernel_is_a_failed_row_not_a_traceback(tmp_path, monkeypatch):
-    import papermill
-    from nbclient.exceptions import DeadKernelError
-
+def probe_project(tmp_path, monkeypatch) -> catalog.Notebook:
+    """A project root in tmp_path holding one notebook, 99_probe, whose parameters cell has seed and steps."""
     monkeypatch.setenv("REPROLAB_ROOT", str(tmp_path))
     (tmp_path / "notebooks").mkdir()
     (tmp_path / "pyproject.toml").write_text("")
@@ -238,12 +236,19 @@ def test_dead_kernel_is_a_failed_row_not_a_traceback(tmp_path, monkeypatch):
     nb.cells = [params]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, tmp_path / "notebooks" / "99_probe.ipynb")
+    return catalog.Notebook("99", "probe", "probe", None, "reprolab.tour:TourConfig", "reprolab.tour:PROFILES")
+
+
+def test_dead_kernel_is_a_failed_row_not_a_traceback(tmp_path, monkeypatch):
+    import papermill
+    from nbclient.exceptions import DeadKernelError
+
+    probe = probe_project(tmp_path, monkeypatch)
 
     def die(*args, **kwargs):
         raise DeadKernelError("Kernel died")
 
     monkeypatch.setattr(papermill, "execute_notebook", die)
-    probe = catalog.Notebook("99", "probe", "probe", None, "reprolab.tour:TourConfig", "reprolab.tour:PROFILES")
     summary = cli.run_notebook(probe, "default", {})
     assert summary.state == "failed" and "the kernel died" in summary.error and str(summary.run_dir) in summary.error
     from jupyter_client.kernelspec import NoSuchKernel
@@ -299,16 +304,7 @@ def test_resume_runs_again_in_the_newest_run_folder(tmp_path, monkeypatch, capsy
 
     from reprolab.core.paths import RESUME_ENV
 
-    monkeypatch.setenv("REPROLAB_ROOT", str(tmp_path))
-    (tmp_path / "notebooks").mkdir()
-    (tmp_path / "pyproject.toml").write_text("")
-    nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell('profile = "default"\nseed = 0\nsteps = None')
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [params]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, tmp_path / "notebooks" / "99_probe.ipynb")
-    probe = catalog.Notebook("99", "probe", "probe", None, "reprolab.tour:TourConfig", "reprolab.tour:PROFILES")
+    probe = probe_project(tmp_path, monkeypatch)
     seen = []
     monkeypatch.setattr(papermill, "execute_notebook",
                         lambda *a, **k: seen.append((os.environ["REPROLAB_RUN_DIR"], os.environ.get(RESUME_ENV))))
