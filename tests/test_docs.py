@@ -47,3 +47,12 @@ def test_prepare_writes_every_page_the_navigation_names(tmp_path):
 def test_missing_readme_section_is_named():
     with pytest.raises(ValueError, match="no section '## Nowhere'"):
         docs.readme_section("## Set-up\ntext\n", "Nowhere")
+
+
+def test_docs_command_names_the_missing_extra(monkeypatch, capsys):
+    from reprolab import cli
+
+    monkeypatch.setattr(docs, "missing_packages", lambda: ["myst_nb"])
+    assert cli.main(["docs"]) == 2
+    err = capsys.readouterr().err
+    assert "the docs extra is not installed (missing: myst_nb)" in err and err.count("\n") == 1
