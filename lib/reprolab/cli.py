@@ -155,10 +155,14 @@ def kernel_environment(pinned: bool, run_dir: Path, figures_in_run: bool = False
         os.environ.update(saved)
 
 
+def runs_of(nb: Notebook) -> Path:
+    """`runs/<id>/` of the checkout that holds the notebook: where its run folders go."""
+    return nb.path().parent.parent / "runs" / nb.id
+
+
 def resume_folder(nb: Notebook, profile: str) -> Path:
     """The run folder `-p resume true` continues: the newest `runs/<id>/<timestamp>-<profile>/`."""
-    parent = nb.path().parent.parent / "runs" / nb.id
-    found = latest_run_folder(parent, profile)
+    found = latest_run_folder(runs_of(nb), profile)
     if found is None:
         raise UsageError(f"-p resume true: notebook {nb.name} has no earlier run with profile {profile!r} to continue "
                          f"(runs/{nb.id}/ holds none)")
@@ -181,7 +185,7 @@ def run_notebook(nb: Notebook, profile: str = "default", params: dict[str, Any] 
     params = absolute_paths(dict(params or {}))
     check_parameters(nb, profile, params, sets)
     pinned = (cpu_dispatch or default_dispatch(profile)) == "pinned"
-    out = resume_folder(nb, profile) if resume else new_run_folder(nb.path().parent.parent / "runs" / nb.id, profile)
+    out = resume_folder(nb, profile) if resume else new_run_folder(runs_of(nb), profile)
     start, error = time.perf_counter(), None
     # only the default profile on the pinned dispatch reproduces the committed figures; every other run keeps its own
     with kernel_environment(pinned, out, figures_in_run=profile != "default" or not pinned, sets=sets, resume=resume):
@@ -457,6 +461,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             try:
                 cfg = tailoring.load_config(args.config)  # every check before any model is loaded
+                tailoring.check_output(cfg, args.out)
             except (ValueError, FileNotFoundError) as err:
                 raise UsageError(str(err)) from None
             summary = tailoring.tailor(cfg, args.out, progress=not args.no_progress)

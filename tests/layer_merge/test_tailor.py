@@ -56,6 +56,9 @@ def test_tailor_writes_a_model_a_plan_and_a_resumable_log(family, tmp_path, caps
     again = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert again["evaluations_computed"] == 0 and again["removed_layers"] == summary["removed_layers"]
     assert "replayed" in capsys.readouterr().out
+    other = write_config(family, n_calibration=10)  # other scores: the old log must not be replayed for them
+    assert cli.main(["tailor", str(other), str(tmp_path / "out"), "--no-progress"]) == 2
+    assert "trials.jsonl was scored with other models or calibration tasks" in capsys.readouterr().err
 
 
 def test_tailor_with_smac_runs(family, tmp_path):
@@ -71,6 +74,7 @@ def test_tailor_with_smac_runs(family, tmp_path):
     ({"remove_fraction": 1.5}, "remove_fraction"),
     ({"optimizer": "grid"}, "optimizer"),
     ({"trial": 4}, "unknown parameter 'trial'"),
+    ({"calibration": ["calib.jsonl", "calib.jsonl"]}, "calibration\\[1\\] and calibration\\[0\\] are both task 'calib'"),
 ])
 def test_bad_tailor_configs_fail_before_loading_a_model(family, monkeypatch, capsys, fields, message):
     monkeypatch.setattr(lm, "load_causal_lm", lambda *a, **k: pytest.fail("a model was loaded"))
@@ -98,3 +102,10 @@ def test_builtin_bigbench_calibration_tasks(family, capsys):
     assert name == "general_knowledge" and items and all(it.answer in it.choices for it in items)
     assert cli.main(["tailor", str(write_config(family, calibration=["bigbench:trivia"])), "unused"]) == 2
     assert "unknown built-in task 'bigbench:trivia'; allowed: bigbench:general_knowledge" in capsys.readouterr().err
+
+
+def test_a_config_that_is_not_yaml_is_named(tmp_path, capsys):
+    (tmp_path / "t.yaml").write_text("base: [unclosed\n")
+    assert cli.main(["tailor", str(tmp_path / "t.yaml"), "unused"]) == 2
+    err = capsys.readouterr().err
+    assert "t.yaml: not valid YAML" in err and err.count("\n") == 1

@@ -21,6 +21,14 @@ def test_arithmetic_splits_are_disjoint_stable_and_cover_every_item():
         assert lm.extract_answer(e.completion) == e.answer
 
 
+def test_arithmetic_as_multiple_choice_has_the_answer_among_its_choices():
+    test = real_tasks.arithmetic_choice_items(split="test")
+    exact = real_tasks.arithmetic_examples(split="test")
+    assert [i.prompt + " " for i in test] == [e.prompt for e in exact]  # the same items and split
+    assert all(5 <= len(i.options) <= 7 and i.options[i.correct] == " " + e.answer for i, e in zip(test, exact))
+    assert sum(len(i.options) == 7 for i in test) > 0.9 * len(test)  # a few files' items repeat a distractor
+
+
 def test_choice_items_and_gsm8k_load_with_their_answers():
     items = real_tasks.choice_items()
     assert len(items) == 570 and {i.task for i in items} == {"general_knowledge", "subject_verb_agreement"}

@@ -9,8 +9,8 @@ Skills (finetune name: training data):
   `REASONING_BLOCK` tokens; GSM8K is not scored here, so no test item is trained on).
 Tasks: `arithmetic` and `subject_verb_agreement` are calibrated on (train-split items the finetunes did not see)
 and tested on their test splits (`reprolab.lm.real_tasks.split_of`); `general_knowledge` (70 items) is tested
-only: what the model brought, never trained or searched on. Arithmetic is scored among BIG-bench's own seven
-choices per item (the answer, four wrong numbers and two words).
+only: what the model brought, never trained or searched on. Arithmetic is scored among BIG-bench's own choices per
+item (seven for most, five or six where the file repeats a distractor; `lm.real_tasks.arithmetic_choice_items`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import lm
-from ..lm.real_tasks import ARITHMETIC, QA_PROMPT, ChoiceItem, bigbench_task, choice_items, gsm8k_examples, split_of
+from ..lm.real_tasks import ChoiceItem, arithmetic_choice_items, choice_items, gsm8k_examples
 from .skills import Item
 
 REAL_SKILLS = ("math", "grammar", "reasoning")
@@ -31,20 +31,8 @@ REASONING_BLOCK = 144  # tokens per reasoning example (worked solutions are long
 FINETUNE_SHARE = 0.6  # of each calibrated task's train split, the part its finetune trains on (the rest: calibration)
 
 
-def arithmetic_choice_items(split: str) -> list[ChoiceItem]:
-    """BIG-bench 2-digit addition and subtraction as multiple choice over each item's `target_scores`."""
-    out = []
-    for file in ARITHMETIC.values():
-        for item in bigbench_task(file)["examples"]:
-            if split_of(item["input"]) == split:
-                options = tuple(item["target_scores"])
-                correct = int(np.argmax([item["target_scores"][o] for o in options]))
-                out.append(ChoiceItem(QA_PROMPT.format(question=item["input"]).rstrip(" "),
-                                      tuple(" " + o for o in options), correct, "arithmetic"))
-    return out
-
-
-def _as_items(rows: list[ChoiceItem], task: str) -> list[Item]:
+def as_items(rows: list[ChoiceItem], task: str) -> list[Item]:
+    """`lm.real_tasks` multiple-choice items as this package's `Item`s (the answer is the correct choice)."""
     return [Item(r.prompt, r.options[r.correct], r.options, task) for r in rows]
 
 
@@ -56,14 +44,14 @@ def real_splits() -> dict[str, dict[str, list[Item]]]:
     """{"finetune": {task: items}, "calibration": {task: items}, "test": {task: items}}: each calibrated task's
     train split shuffled (seed 0) and cut into a finetune part and a calibration part; test items from the test
     split (general knowledge: all 70)."""
-    train = {"arithmetic": _as_items(_shuffled(arithmetic_choice_items("train")), "arithmetic"),
-             "subject_verb_agreement": _as_items(_shuffled(choice_items(["subject_verb_agreement"], "train")),
+    train = {"arithmetic": as_items(_shuffled(arithmetic_choice_items(split="train")), "arithmetic"),
+             "subject_verb_agreement": as_items(_shuffled(choice_items(["subject_verb_agreement"], "train")),
                                                  "subject_verb_agreement")}
     cut = {t: int(len(v) * FINETUNE_SHARE) for t, v in train.items()}
-    test = {"arithmetic": _as_items(_shuffled(arithmetic_choice_items("test")), "arithmetic"),
-            "subject_verb_agreement": _as_items(_shuffled(choice_items(["subject_verb_agreement"], "test")),
+    test = {"arithmetic": as_items(_shuffled(arithmetic_choice_items(split="test")), "arithmetic"),
+            "subject_verb_agreement": as_items(_shuffled(choice_items(["subject_verb_agreement"], "test")),
                                                 "subject_verb_agreement"),
-            "general_knowledge": _as_items(choice_items(["general_knowledge"]), "general_knowledge")}
+            "general_knowledge": as_items(choice_items(["general_knowledge"]), "general_knowledge")}
     return {"finetune": {t: v[:cut[t]] for t, v in train.items()},
             "calibration": {t: v[cut[t]:] for t, v in train.items()}, "test": test}
 

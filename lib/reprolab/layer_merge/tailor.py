@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import ClassVar, Literal
 
@@ -71,10 +71,13 @@ def load_config(path: str | Path) -> TailorConfig:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no tailor config at {str(path)!r}")
-    raw = yaml.safe_load(path.read_text()) or {}
+    try:
+        raw = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as err:
+        raise ValueError(f"{path.name}: not valid YAML ({str(err).splitlines()[0]})") from None
     if not isinstance(raw, dict):
         raise ValueError(f"{path.name}: expected a mapping of fields, got {type(raw).__name__}")
-    missing = [f.name for f in fields(TailorConfig) if f.name in ("base", "candidates", "calibration") and f.name not in raw]
+    missing = [name for name in ("base", "candidates", "calibration") if name not in raw]
     if missing:
         raise ValueError(f"{path.name}: missing {', '.join(missing)} (base, candidates and calibration are required)")
     values = check_overrides(TailorConfig, raw, path.name)
@@ -93,13 +96,14 @@ BUILTIN = "bigbench:"  # calibration entries naming a shipped BIG-bench multiple
 def calibration_items(entry: str) -> tuple[str, list]:
     """(task name, items) of one calibration entry: a JSON-lines file, or `bigbench:<task>` (its train split by the
     hash of each item's text; `reprolab.lm.real_tasks.CHOICE_TASKS`)."""
-    from .skills import Item, load_items
+    from .skills import load_items
 
     if entry.startswith(BUILTIN):
         from ..lm.real_tasks import choice_items
+        from .real_family import as_items
 
         task = entry[len(BUILTIN):]
-        return task, [Item(i.prompt, i.options[i.correct], i.options, task) for i in choice_items([task], "train")]
+        return task, as_items(choice_items([task], "train"), task)
     return Path(entry).stem, load_items(entry, Path(entry).stem)
 
 
@@ -123,7 +127,13 @@ def check_inputs(cfg: TailorConfig) -> None:
                              + ", ".join(f"{key} ({other.get(key)} vs {base.get(key)})" for key in differ))
     from ..lm.real_tasks import CHOICE_TASKS
 
+    names = {}
     for k, file in enumerate(cfg.calibration):
+        name = file[len(BUILTIN):] if file.startswith(BUILTIN) else Path(file).stem
+        if name in names:
+            raise ValueError(f"calibration[{k}] and calibration[{names[name]}] are both task {name!r}: one would hide "
+                             "the other in the search's objectives; rename a file")
+        names[name] = k
         if file.startswith(BUILTIN):
             if file[len(BUILTIN):] not in CHOICE_TASKS:
                 raise ValueError(f"calibration[{k}]: unknown built-in task {file!r}; allowed: "
@@ -131,7 +141,23 @@ def check_inputs(cfg: TailorConfig) -> None:
             continue
         if not Path(file).is_file():
             raise FileNotFoundError(f"calibration[{k}]: no file {file!r}")
-        load_items(file, Path(file).stem, limit=1)
+        load_items(file, Path(file).stem)  # every line parsed here, before any model is loaded
+
+
+def check_output(cfg: TailorConfig, out: str | Path) -> None:
+    """OUT/trials.jsonl replays scores only for the models and calibration tasks that made them: their content hash
+    goes to OUT/log_key.json, and a rerun into the same OUT with other inputs fails in one line."""
+    from .experiment import content_hash
+
+    key = {"inputs": content_hash([cfg.base, *cfg.candidates, *(c for c in cfg.calibration if not c.startswith(BUILTIN))]),
+           "calibration": list(cfg.calibration), "n_calibration": cfg.n_calibration}
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "log_key.json"
+    if path.is_file() and json.loads(path.read_text()) != key:
+        raise ValueError(f"{out}: its trials.jsonl was scored with other models or calibration tasks; use a new "
+                         "output folder")
+    path.write_text(json.dumps(key))
 
 
 def tailor(cfg: TailorConfig, out: str | Path, progress: bool = True) -> dict:
@@ -143,7 +169,7 @@ def tailor(cfg: TailorConfig, out: str | Path, progress: bool = True) -> dict:
     from .search import PlanEvaluator, SearchSpace, best_initial_design, initial_design, search_optuna, search_smac
 
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    check_output(cfg, out)
     tokenizer = lm.load_tokenizer(cfg.base)
     base = lm.load_causal_lm(cfg.base).eval()
     candidates = [lm.load_causal_lm(p).eval() for p in cfg.candidates]

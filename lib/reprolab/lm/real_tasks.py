@@ -81,13 +81,32 @@ def choice_items(tasks: Sequence[str] = tuple(CHOICE_TASKS), split: Split | None
         for item in bigbench_task(_check(task, CHOICE_TASKS))["examples"]:
             if split is not None and split_of(item["input"]) != split:
                 continue
-            options = tuple(item["target_scores"])
-            correct = int(np.argmax([item["target_scores"][o] for o in options]))
+            options, correct = _scored_options(item)
             if task == "general_knowledge":
                 out.append(ChoiceItem(QA_PROMPT.format(question=item["input"]).rstrip(" "), tuple(" " + o for o in options),
                                       correct, task))
             else:
                 out.append(ChoiceItem(item["input"].rstrip(" "), tuple(" " + o for o in options), correct, task))
+    return out
+
+
+def _scored_options(item: dict) -> tuple[tuple[str, ...], int]:
+    """A BIG-bench item's choices (its `target_scores` keys, in file order) and the index of the best-scored one."""
+    options = tuple(item["target_scores"])
+    return options, int(np.argmax([item["target_scores"][o] for o in options]))
+
+
+def arithmetic_choice_items(tasks: Sequence[str] = tuple(ARITHMETIC), split: Split = "train") -> list[ChoiceItem]:
+    """BIG-bench arithmetic as multiple choice over each item's own `target_scores` (the answer, wrong numbers and
+    two words: seven choices for most items, five or six where the file repeats a distractor), prompted "Question: What is 80 plus 29?\nAnswer:" with the choices as answers."""
+    _check_split(split)
+    out = []
+    for task in tasks:
+        for item in bigbench_task(_check(task, ARITHMETIC))["examples"]:
+            if split_of(item["input"]) == split:
+                options, correct = _scored_options(item)
+                out.append(ChoiceItem(QA_PROMPT.format(question=item["input"]).rstrip(" "),
+                                      tuple(" " + o for o in options), correct, "arithmetic"))
     return out
 
 

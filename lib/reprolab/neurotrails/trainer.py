@@ -13,6 +13,9 @@ head), prunes and regrows on schedule between `backward()` and the optimizer ste
 soft magnitude sample by |w|^3; regrow where the gradient is largest), masks the gradients, and after every optimizer
 step zeroes the dead weights and their optimizer moments. In a plain loop call `callback.sparsity.after_backward(step,
 model)` after `backward()` and `callback.sparsity.after_step(step, model, optimizer)` after `optimizer.step()`.
+The Trainer clips gradients before its pre-optimizer-step callback, so with `max_grad_norm > 0` the dead weights'
+gradients count in the clipped norm (the library's own loop masks first, then clips): pass `max_grad_norm=0` for
+the library's behaviour (regrowth needs the unmasked gradients, so the callback cannot mask earlier).
 """
 
 from __future__ import annotations
