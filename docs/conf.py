@@ -18,8 +18,10 @@ suppress_warnings = ["ref.python", "autoapi.python_import_resolution"]
 # the committed notebooks are already executed: render their outputs, never run them
 nb_execution_mode = "off"
 nb_output_stderr = "remove"  # kernel warnings and progress-bar residue are not documentation
+nb_ipywidgets_js = {}  # no widget state is saved (progress bars show their text): no require.js from a CDN
 myst_enable_extensions = ["attrs_inline", "colon_fence", "dollarmath"]
 myst_heading_anchors = 3
+smartquotes = False  # claims, code names and numbers appear as written (no curly quotes, no en dashes for --)
 
 # API reference from the library's docstrings (parsed from the source, nothing imported). Our docstrings are plain
 # text with `name` markup, not reStructuredText: they are shown verbatim, so RST never misreads them.
@@ -76,7 +78,10 @@ def setup(app):
 
 html_theme = "pydata_sphinx_theme"
 html_title = "reprolab"
-html_static_path = ["_static"]
-html_theme_options = {"navigation_depth": 2, "show_toc_level": 2, "navbar_align": "left",
+html_favicon = "_static/favicon.svg"  # without one the browser asks the server for /favicon.ico (a 404)
+html_static_path = ["_static", "generated/static"]  # generated/static: MathJax, copied by reprolab.docs.prepare
+mathjax_path = "mathjax/tex-mml-chtml.js"  # served from the site (no CDN): the site works offline
+html_context = {"default_mode": "light"}  # the theme logs a console error when no mode is stored yet
+html_theme_options = {"navigation_depth": 2, "show_toc_level": 2, "navbar_align": "left", "header_links_before_dropdown": 1,
                       "footer_start": ["copyright"], "footer_end": []}
 html_sidebars = {"generated/index": []}

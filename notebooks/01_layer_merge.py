@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: reprolab
 #     language: python
@@ -68,7 +70,7 @@ out = run_dir("01")
 # perplexity. With `pretrained` (profile `smollm2`) the base is that pretrained model and its finetunes are short full
 # fine-tunes of it on real skills (`math`: BIG-bench arithmetic, `grammar`: BIG-bench subject-verb agreement,
 # `reasoning`: GSM8K worked solutions), cached the same way; the tasks are BIG-bench multiple-choice items
-# (`arithmetic` among its seven choices per item, chance 14 %; `subject_verb_agreement`, 50 %; `general_knowledge`,
+# (`arithmetic` among five to seven choices per item, mostly seven, chance 14 %; `subject_verb_agreement`, 50 %; `general_knowledge`,
 # tested only, 14 %) with disjoint finetune, calibration and test items (`reprolab.layer_merge.real_family`).
 
 # %%

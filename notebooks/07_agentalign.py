@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: reprolab
 #     language: python
@@ -145,7 +147,7 @@ rows.groupby(["test", "variant"], sort=False)[cols].agg(["mean", "std"]).round(3
 # "training chains" are new instructions (new arguments and phrasings) of the chains seen in training; "held-out
 # chains" are chains never seen, whose harmful goals are new sentences; "new tools" restricts those to tasks
 # that use at least one tool instance absent from training.
-
+#
 #
 # AgentAlign against benign-only through the evidence engine, paired over seeds. The runs report one rate per
 # seed and test set, so the intervals hold the seed noise; the shared test tasks' item noise is not in them.

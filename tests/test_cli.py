@@ -96,15 +96,17 @@ def test_parse_params():
 
 def test_strip_run_metadata(tmp_path):
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("1")]
+    nb.cells = [nbformat.v4.new_code_cell("1"), nbformat.v4.new_markdown_cell("text")]
     nb.cells[0].metadata["papermill"] = {"start_time": "t0", "end_time": "t1", "duration": 0.5, "status": "completed"}
+    nb.cells[0].metadata["tags"] = ["parameters"]
     nb.cells[0].metadata["execution"] = {"iopub.status.busy": "t"}
     nb.metadata["papermill"] = {"input_path": "/somewhere/in.ipynb", "output_path": "/x.ipynb", "parameters": {}}
     nbformat.write(nb, tmp_path / "n.ipynb")
-    cli.strip_run_metadata(tmp_path / "n.ipynb")
+    cli.strip_run_metadata(tmp_path / "n.ipynb", {"profile": "default"})
     out = nbformat.read(tmp_path / "n.ipynb", as_version=4)
     assert out.metadata["papermill"] == {"parameters": {}}
-    assert out.cells[0].metadata == {"papermill": {"duration": 0.5}}
+    assert out.metadata["reprolab"] == {"profile": "default", "cell_seconds": [0.5]}
+    assert out.cells[0].metadata == {"tags": ["parameters"]} and out.cells[1].metadata == {}
 
 
 def test_non_finite_values_are_refused_at_once(capsys):
@@ -319,3 +321,21 @@ def test_resume_runs_again_in_the_newest_run_folder(tmp_path, monkeypatch, capsy
     assert cli.main(["run", "00", "-p", "resume", "yes"]) == 2
     err = capsys.readouterr().err
     assert "-p resume takes true or false, got 'yes'" in err and err.count("\n") == 1
+
+
+def test_source_hash_follows_the_cells_not_the_jupytext_header(tmp_path):
+    """Evidence goes stale when a cell's code, text or tags change, not when jupytext's header does."""
+    class Source:
+        def __init__(self, text: str) -> None:
+            self.path = tmp_path / f"n{abs(hash(text))}.py"
+            self.path.write_text(text)
+
+        def source(self):
+            return self.path
+
+    body = "# %% [markdown]\n# text\n#\n# more\n\n# %% tags=[\"parameters\"]\nx = 1\n"
+    header = "# ---\n# jupyter:\n#   jupytext:\n#     text_representation:\n#       jupytext_version: 1.19.6\n# ---\n\n"
+    h = cli.source_sha256(Source(header + body))
+    assert cli.source_sha256(Source(header.replace("1.19.6", "1.20.0") + body)) == h
+    assert cli.source_sha256(Source(header + body.replace("x = 1", "x = 2"))) != h
+    assert cli.source_sha256(Source(header + body.replace('tags=["parameters"]', ""))) != h

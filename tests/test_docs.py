@@ -14,12 +14,13 @@ from reprolab.readme import evidence_runs
 
 def test_dashboard_lists_every_claim_with_its_verdict_and_link():
     text = docs.dashboard(list(NOTEBOOKS.values()))
-    rows = {}
+    rows, texts = {}, {}
     for line in text.splitlines():
         cells = re.split(r"(?<!\\) \| ", line.strip()[2:-2]) if line.startswith("| [") else []
         match = re.match(r"\[([^\]]+)\]\(notebooks/(\w+)\.ipynb#claims\)$", cells[0]) if cells else None
         if match:
             rows[(match[2], match[1])] = [re.sub(r".*\.verdict-(\w+)\}", r"\1", c) for c in cells[2:]]
+            texts[(match[2], match[1])] = cells[1]
     for nb in NOTEBOOKS.values():
         runs = [json.loads(nb.metrics_path().read_text())] + [json.loads(p.read_text()) for p in evidence_runs(nb)]
         for k, run in enumerate(runs):
@@ -27,6 +28,7 @@ def test_dashboard_lists_every_claim_with_its_verdict_and_link():
                 shown = rows[(nb.name, claim["id"])]
                 assert len(shown) == len(runs), f"{nb.name} {claim['id']}: {len(shown)} verdict columns"
                 assert shown[k] == claim["verdict"].split()[0], f"{nb.name} {claim['id']} run {k}"
+                assert docs._cell(claim["claim"]) in texts[(nb.name, claim["id"])], "each run's wording is shown"
     assert "| [5a](notebooks/07_agentalign.ipynb#claims) |" in text
 
 

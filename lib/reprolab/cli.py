@@ -253,8 +253,14 @@ def format_summary(rows: Sequence[RunSummary]) -> str:
 
 
 def source_sha256(nb: Notebook) -> str:
-    """sha256 of the notebook's `.py` source: an executed notebook records it, so stale evidence shows."""
-    return hashlib.sha256(nb.source().read_bytes()).hexdigest()
+    """sha256 of the notebook's cells as jupytext reads its `.py` source (type, text and tags of each): an executed
+    notebook records it, so stale evidence shows. The jupytext header (its version, the kernel) and the text
+    layout of the source (a blank line jupytext writes as `#`) change nothing a run computes."""
+    import jupytext
+
+    cells = jupytext.read(nb.source()).cells
+    payload = [[c.cell_type, c.source, c.metadata.get("tags", [])] for c in cells]
+    return hashlib.sha256(json.dumps(payload).encode()).hexdigest()
 
 
 def build_notebook(nb: Notebook, profile: str = "default") -> float:
@@ -278,7 +284,10 @@ def build_notebook(nb: Notebook, profile: str = "default") -> float:
     target = nb.evidence_path(profile) if evidence else nb.path()
     notebook = jupytext.read(source)
     notebook.metadata["kernelspec"] = {"name": KERNEL, "display_name": "reprolab", "language": "python"}
-    notebook.metadata["jupytext"] = {"formats": "ipynb,py:percent"}
+    if evidence:  # a record of one run, not paired: saving it in Lab must not create a .py beside it
+        notebook.metadata.pop("jupytext", None)
+    else:  # paired with its source, as JupyterLab's jupytext extension saves it
+        notebook.metadata["jupytext"] = {"formats": "ipynb,py:percent"}
     with tempfile.TemporaryDirectory(prefix=f"reprolab-build-{nb.id}-") as tmp:
         staged, executed, run = Path(tmp) / "source.ipynb", Path(tmp) / f"{nb.name}.ipynb", Path(tmp) / "run"
         jupytext.write(notebook, staged)
@@ -307,20 +316,22 @@ def build_notebook(nb: Notebook, profile: str = "default") -> float:
 
 
 def strip_run_metadata(path: Path, record: dict[str, Any] | None = None) -> None:
-    """Drop what differs between machines and runs from an executed notebook's metadata
-    (absolute paths, timestamps), keeping each cell's duration in seconds; `record` goes into metadata.reprolab."""
+    """Drop what differs between machines and runs from an executed notebook's metadata (absolute paths,
+    timestamps) and the cells' run metadata, which JupyterLab's paired save would drop (so opening and saving a
+    notebook in Lab changes its outputs only); the code cells' durations in seconds go into
+    metadata.reprolab.cell_seconds, beside `record`."""
     import nbformat
 
     notebook = nbformat.read(path, as_version=4)
-    if record:
-        notebook.metadata["reprolab"] = record
     for key in ("input_path", "output_path", "start_time", "end_time"):
         notebook.metadata.get("papermill", {}).pop(key, None)
+    seconds = []
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
-        timing = cell.metadata.get("papermill", {})
-        for key in ("start_time", "end_time", "status", "exception"):
-            timing.pop(key, None)
+        timing = cell.metadata.pop("papermill", {})
+        if cell.cell_type == "code":
+            seconds.append(round(timing.get("duration") or 0.0, 2))
+    notebook.metadata["reprolab"] = {**(record or {}), "cell_seconds": seconds}
     nbformat.write(notebook, path)
 
 

@@ -111,7 +111,11 @@ def dashboard(notebooks: list[Notebook], prefix: str = "") -> str:
         by_run = {"default": {c["id"]: c for c in default["claims"]}, **{n: {c["id"]: c for c in r["claims"]}
                                                                         for n, r in runs.items()}}
         for cid in dict.fromkeys(ids):
-            text = next(run[cid]["claim"] for run in by_run.values() if cid in run)
+            wordings = {}  # a profile may word a claim for its own set-up (another baseline, another split)
+            for name, run in by_run.items():
+                if cid in run:
+                    wordings.setdefault(run[cid]["claim"], name)
+            text = " · ".join(w if i == 0 else f"{name} run: {w}" for i, (w, name) in enumerate(wordings.items()))
             cells = [f"[{cid}]({prefix}notebooks/{nb.name}.ipynb#claims)", _cell(text)]
             for name, run in by_run.items():
                 cells.append(_verdict(run[cid]["verdict"]) if cid in run else "—")
@@ -135,12 +139,27 @@ def dashboard(notebooks: list[Notebook], prefix: str = "") -> str:
                       *sections])
 
 
+def copy_mathjax(static: Path) -> Path:
+    """MathJax 3's combined TeX component and its fonts (from the django-static-mathjax package) into
+    static/mathjax/, so formulas render offline (Sphinx's default loads MathJax from a CDN)."""
+    from importlib.resources import files
+
+    es5 = Path(str(files("mathjax") / "static" / "mathjax" / "es5"))
+    target = static / "mathjax"
+    (target / "output" / "chtml").mkdir(parents=True)
+    shutil.copy2(es5 / "tex-mml-chtml.js", target)
+    shutil.copytree(es5 / "output" / "chtml" / "fonts", target / "output" / "chtml" / "fonts")
+    return target / "tex-mml-chtml.js"
+
+
 def prepare(out: Path | None = None) -> Path:
-    """Write docs/generated/: notebooks, evidence notebooks, the dashboard and the README pages."""
+    """Write docs/generated/: notebooks, evidence notebooks, the dashboard, the README pages and the static files
+    served from the site itself (MathJax)."""
     out = out or docs_dir() / "generated"
     shutil.rmtree(out, ignore_errors=True)
     (out / "notebooks").mkdir(parents=True)
     (out / "evidence").mkdir()
+    copy_mathjax(out / "static")
     notebooks = [nb for nb in NOTEBOOKS.values() if nb.path().is_file()]
     for nb in notebooks:
         shutil.copy2(nb.path(), out / "notebooks" / nb.path().name)
@@ -156,7 +175,7 @@ def prepare(out: Path | None = None) -> Path:
     return out
 
 
-DOCS_PACKAGES = ("sphinx", "myst_nb", "pydata_sphinx_theme", "autoapi")  # import names of the docs extra
+DOCS_PACKAGES = ("sphinx", "myst_nb", "pydata_sphinx_theme", "autoapi", "mathjax")  # import names of the docs extra
 
 
 def missing_packages() -> list[str]:
@@ -177,7 +196,16 @@ def build(strict: bool = True) -> tuple[Path, float]:
     if status:
         raise DocsBuildError(f"sphinx-build failed (exit status {status}); the lines above name the broken reference "
                              "or missing file")
+    (html / "index.html").write_text(REDIRECT)  # the site's entry point: the landing page lives in generated/
     return html / "index.html", time.perf_counter() - t0
+
+
+REDIRECT = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>reprolab</title>
+<meta http-equiv="refresh" content="0; url=generated/index.html"><link rel="canonical" href="generated/index.html">
+<link rel="icon" href="data:,">
+</head><body><a href="generated/index.html">reprolab: the claims dashboard</a></body></html>
+"""
 
 
 class DocsBuildError(RuntimeError):

@@ -80,3 +80,27 @@ def test_comparison_table():
     assert df.loc["ppl", "this run"] == 12.0
     with pytest.raises(ValueError, match="lacks \\['this run'\\]"):
         comparison_table([{"quantity": "ppl", "paper": 1}])
+
+
+def test_html_tables_hold_the_plain_text_words_and_colour_each_verdict():
+    """In a notebook the tables are real HTML tables (bars inside a claim such as |dE/dx| stay text, not column
+    separators), with the same words as the plain text nbval compares, one coloured cell per verdict."""
+    table = _table()
+    table.claim("5", "|dE/dx| grows <fast>", "x & y", evidence.deterministic(False, metric="m"))
+    page = table._repr_html_()
+    assert page.count("<table") == 2 and page.count("<tr id='claim-00-") == 6
+    assert "<td style='text-align:left'>|dE/dx| grows &lt;fast&gt;</td>" in page and "x &amp; y" in page
+    assert "background:#d4edda;white-space:nowrap'>reproduced<" in page
+    assert "background:#f8d7da;white-space:nowrap'>contradicted<" in page
+    assert "background:#e2e3e5;white-space:nowrap'>not tested at this profile<" in page
+    assert "2 reproduced, 1 contradicted, 1 inconclusive, 1 not tested at this profile" in page
+    assert repr(table) == table.render() and "0.7" not in page
+
+
+def test_evidence_frame_keeps_small_effects_in_significant_digits():
+    table = ClaimTable("00")
+    table.claim("1", "tiny", "x", evidence.from_differences(5e-9 + 1e-10 * RNG.standard_normal((2, 50)),
+                                                           kind="directional", delta=1e-9, metric="m"))
+    frame = table.evidence_frame()
+    assert frame.loc["1", "effect"] != 0 and abs(frame.loc["1", "effect"] / 5e-9 - 1) < 0.01
+    assert frame.loc["1", "delta"] == 1e-9

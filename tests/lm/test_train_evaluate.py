@@ -1,6 +1,7 @@
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -162,3 +163,58 @@ def test_param_groups_decay_only_matrices(tiny_model):
     assert decay["weight_decay"] == 0.1 and no_decay["weight_decay"] == 0.0
     assert all(p.ndim >= 2 for p in decay["params"]) and all(p.ndim < 2 for p in no_decay["params"])
     assert len(decay["params"]) + len(no_decay["params"]) == len(list(tiny_model.parameters()))
+
+
+@pytest.mark.parametrize("arch", ["llama", "gpt2"])
+def test_packed_continuation_scores_equal_scoring_each_sequence_alone(arch):
+    """Each prompt computed once with its options packed after it (4-D mask, restarted positions) gives the summed
+    log-probabilities that one forward pass per (prompt, option) sequence gives, across batches of unequal length;
+    lm.real_tasks.option_log_likelihoods (one sequence per option) agrees."""
+    from reprolab.lm.real_tasks import ChoiceItem, option_log_likelihoods
+
+    tok = lm.char_tokenizer(["the cat sat on a mat", "one two three four"])
+    model = lm.tiny_lm(lm.TinyLMConfig(d_model=32, n_layers=2, n_heads=2, d_ff=64, max_len=64, arch=arch), tok,
+                       seed=0).eval()
+    items = [("the c", ["at", "o", "at sat"]), ("one two thr", ["ee", "ee four", "a", "xyz"]), ("a", ["t"]),
+             ("on a m", ["at", "att"])]
+    ids = lambda text: tok(text, add_special_tokens=False)["input_ids"]
+    with torch.no_grad():
+        expect = []
+        for prompt, opts in items:
+            p = ids(prompt)
+            lps = [torch.log_softmax(model(input_ids=torch.tensor([p + ids(o)])).logits[0].double(), -1) for o in opts]
+            expect.append([sum(float(lp[len(p) - 1 + i, t]) for i, t in enumerate(ids(o))) for lp, o in zip(lps, opts)])
+    for max_tokens in (8, 4096):  # one item per batch (padding-free) and every item in one padded batch
+        got = lm.continuation_log_likelihoods(model, [ids(p) for p, _ in items], [[ids(o) for o in opts] for _, opts in items],
+                                              max_tokens=max_tokens, pad_id=tok.pad_token_id)
+        for g, e in zip(got, expect):
+            np.testing.assert_allclose(g, e, rtol=1e-4, atol=1e-4)
+    alone = option_log_likelihoods(model, tok, [ChoiceItem(p, tuple(o), 0, "t") for p, o in items])
+    for a, e in zip(alone, expect):
+        np.testing.assert_allclose(a, e, rtol=1e-4, atol=1e-4)
+    with pytest.raises(ValueError, match="at least one token"):
+        lm.continuation_log_likelihoods(model, [ids("ab")], [[[]]])
+
+
+def test_trimming_right_padding_trains_the_same_model_on_fewer_tokens(tokenizer):
+    """trim_padding cuts each batch after its longest row (SFT rows padded to 256): the loss curve and the
+    weights equal the padded run's, every batch is narrower than the block; data without a mask is refused."""
+    examples = lm.generate_task("arithmetic", 64, 0)
+    data = lm.sft_tensors(tokenizer, examples, block_size=256)
+    longest = int(data["attention_mask"].sum(1).max())
+    runs, widths = {}, []
+    for trim in (False, True):
+        model = lm.tiny_lm(lm.TinyLMConfig(d_model=32, n_layers=2, n_heads=2, d_ff=64, max_len=256), tokenizer, seed=0)
+        if trim:
+            model.register_forward_pre_hook(lambda m, args, kwargs: widths.append(kwargs["input_ids"].shape[1]),
+                                            with_kwargs=True)
+        cfg = lm.TrainConfig(steps=12, batch_size=8, lr=3e-3, warmup_steps=2, log_every=1, progress=False,
+                             device="cpu", trim_padding=trim)
+        runs[trim] = lm.train(model, data, cfg)
+    np.testing.assert_allclose(runs[True].column("loss")[1], runs[False].column("loss")[1], rtol=1e-5)
+    for a, b in zip(runs[True].model.parameters(), runs[False].model.parameters()):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
+    assert len(widths) == 12 and max(widths) <= longest < 256
+    with pytest.raises(ValueError, match="trim_padding needs an attention_mask"):
+        lm.train(runs[True].model, {k: v for k, v in data.items() if k != "attention_mask"},
+                 lm.TrainConfig(steps=1, batch_size=8, progress=False, device="cpu", trim_padding=True))

@@ -338,3 +338,21 @@ def test_top_cells_near_finds_a_peak_and_its_chance_level():
         mb.share_near(grid, np.zeros((0, 2)), 0.1)
     with pytest.raises(ValueError, match="max_history"):
         mb.CaLLiPerConfig(max_history=2)
+
+
+def test_every_map_loads_nothing_from_the_network(city):
+    """Each folium map carries Leaflet inline (script, style, its images as data URIs): no <script src>, <link href>
+    or url() points outside the page, and nothing needs the jQuery folium's CDN list brings, so the maps render
+    offline in Lab, saved HTML and the docs site (tests/browser starts them in Chromium)."""
+    import re
+
+    pois, checkins = city
+    lon, lat = np.linspace(pois["lon"].min(), pois["lon"].max(), 5), np.linspace(pois["lat"].min(), pois["lat"].max(), 4)
+    lonlat = pois[["lon", "lat"]].to_numpy()
+    made = [mb.maps.poi_map(pois), mb.maps.trajectory_map(checkins, int(checkins["user_id"].iloc[0])),
+            mb.maps.held_out_map(lonlat[:10], lonlat[10:15]), mb.maps.similarity_map(lon, lat, np.random.rand(4, 5), "bar")]
+    for fmap in made:
+        page = fmap.get_root().render()
+        assert "Leaflet 1.9.4" in page and "L.map(" in page and "$(`" not in page  # no jQuery-built popups
+        assert not re.findall(r"<(?:script|link|img)[^>]*(?:src|href)=[\"']?(?:https?:)?//", page)
+        assert not re.findall(r"url\((?![\"']?(?:data:|#))", page)

@@ -1,12 +1,14 @@
 """The two tables every notebook ends with, the "paper vs this run" table, and `metrics.json`.
 
 Paper claims carry a verdict from `core.evidence`; implementation checks are pass / fail and asserted. The
-printed text holds only deterministic words (no measured floats), so nbval can compare it between runs; the
-numbers behind each verdict go into `metrics.json` and the comparison cell.
+tables hold only deterministic words (no measured floats), so nbval can compare them between runs; in a notebook
+they show as HTML tables (colour-coded verdicts) with the plain-text form beside them; the numbers behind each
+verdict go into `metrics.json` and the comparison cell.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import math
 from dataclasses import asdict, dataclass, field
@@ -19,6 +21,8 @@ from .evidence import VERDICTS, Evidence
 from .paths import check_paper_id, run_dir
 
 CheckResult = Literal["pass", "fail"]
+COLOURS = {"reproduced": "#d4edda", "contradicted": "#f8d7da", "inconclusive": "#fff3cd",
+           "not tested at this profile": "#e2e3e5", "pass": "#d4edda", "fail": "#f8d7da"}  # verdict cell backgrounds
 
 
 class ClaimFailed(AssertionError):
@@ -104,15 +108,42 @@ class ClaimTable:
         """Deterministic plain text: both tables and their count lines (δ printed as configured, no measured numbers)."""
         lines = [f"Paper claims of {self.paper}", "id | claim | criterion (minimal effect of interest) | verdict"]
         for c in self.claims:
-            e = c.evidence
-            margin = f"delta {e.delta:g}" if e.kind != "check" else (f"tolerance {e.delta:g}" if e.delta else "exact")
-            lines.append(f"{c.id} | {c.claim} | {c.criterion} ({e.kind}, {e.metric}, {margin}) | {c.verdict}")
+            lines.append(f"{c.id} | {c.claim} | {c.criterion} ({self._margin(c)}) | {c.verdict}")
         counts = self.counts()
         lines.append(", ".join(f"{n} {v}" for v, n in counts["paper_claims"].items()))
         lines += ["", f"Implementation checks of {self.paper}", "id | check | criterion | result"]
         lines += [f"{c.id} | {c.check} | {c.criterion} | {c.result}" for c in self.checks]
         lines.append(f"{counts['checks']['pass']} pass, {counts['checks']['fail']} fail")
         return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        """Both tables as HTML (the same words as `render`), each verdict cell coloured, ids as anchors."""
+        def table(title: str, header: list[str], rows: list[list[str]], counts: str) -> str:
+            cell = "<td style='text-align:left'>{}</td>".format
+            head = "".join(f"<th style='text-align:left'>{html.escape(h)}</th>" for h in header)
+            body = "".join(
+                f"<tr id='claim-{self.paper}-{html.escape(r[0])}'>" + "".join(cell(html.escape(c)) for c in r[:-1])
+                + f"<td style='background:{COLOURS[r[-1]]};white-space:nowrap'>{html.escape(r[-1])}</td></tr>"
+                for r in rows)
+            return (f"<p><b>{html.escape(title)}</b></p><table class='reprolab-claims'><thead><tr>{head}</tr></thead>"
+                    f"<tbody>{body}</tbody></table><p>{html.escape(counts)}</p>")
+
+        counts = self.counts()
+        claims = [[c.id, c.claim, f"{c.criterion} ({self._margin(c)})", c.verdict] for c in self.claims]
+        checks = [[c.id, c.check, c.criterion, c.result] for c in self.checks]
+        return (table(f"Paper claims of {self.paper}", ["id", "claim", "criterion (minimal effect of interest)", "verdict"],
+                      claims, ", ".join(f"{n} {v}" for v, n in counts["paper_claims"].items()))
+                + table(f"Implementation checks of {self.paper}", ["id", "check", "criterion", "result"], checks,
+                        f"{counts['checks']['pass']} pass, {counts['checks']['fail']} fail"))
+
+    def __repr__(self) -> str:
+        return self.render()
+
+    @staticmethod
+    def _margin(c: PaperClaim) -> str:
+        e = c.evidence
+        margin = f"delta {e.delta:g}" if e.kind != "check" else (f"tolerance {e.delta:g}" if e.delta else "exact")
+        return f"{e.kind}, {e.metric}, {margin}"
 
     def assert_checks(self) -> None:
         """Raise ClaimFailed listing every failed implementation check with its numbers."""
@@ -122,20 +153,36 @@ class ClaimTable:
             raise ClaimFailed(f"implementation check(s) failed: {detail}")
 
     def evidence_frame(self):
-        """The paper claims' numbers as a DataFrame (the "paper vs this run" cell shows it)."""
+        """The paper claims' numbers as a DataFrame (the "paper vs this run" cell shows it), floats to 4 significant
+        digits (a 5e-9 effect stays 5e-09, not 0.0)."""
         import pandas as pd
 
         rows = [{"id": c.id, "verdict": c.verdict, "metric": c.evidence.metric, "effect": c.evidence.effect,
                  "95% low": c.evidence.low, "95% high": c.evidence.high, "MDE": c.evidence.mde,
                  "delta": c.evidence.delta, "seeds": c.evidence.seeds, "items": c.evidence.items,
                  "noise": c.evidence.noise or c.evidence.reason} for c in self.claims]
-        return pd.DataFrame(rows).set_index("id").round(4)
+        frame = pd.DataFrame(rows).set_index("id")
+        return frame.apply(lambda col: col.map(_significant) if col.dtype.kind == "f" else col)
 
     def finish(self, metrics: dict[str, Any] | None = None, config: Any = None) -> None:
-        """Write metrics.json (in `run_dir(paper)`), print both tables, then raise if a check failed."""
+        """Write metrics.json (in `run_dir(paper)`), show both tables (HTML with its plain text in a notebook,
+        printed elsewhere), then raise if a check failed."""
         write_metrics(self.paper, metrics or {}, self, config)
-        print(self.render())
+        try:
+            from IPython import get_ipython
+            from IPython.display import display
+        except ImportError:
+            get_ipython = None
+        if get_ipython is not None and get_ipython() is not None:
+            display(self)
+        else:
+            print(self.render())
         self.assert_checks()
+
+
+def _significant(x: float, digits: int = 4) -> float:
+    """x rounded to `digits` significant digits (NaN and 0 unchanged)."""
+    return float(f"{x:.{digits}g}") if math.isfinite(x) else x
 
 
 def _plain(value: Any) -> Any:

@@ -11,6 +11,13 @@ from .paths import figures_dir, project_root
 
 SLUG = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
 
+
+class FigurePath(type(Path())):
+    """Where a figure was saved; as a notebook cell's last value it shows nothing (the figure is the output)."""
+
+    def _ipython_display_(self) -> None:
+        pass
+
 STYLE = {
     "figure.figsize": (6.4, 4.0),
     "figure.dpi": 100,
@@ -30,7 +37,7 @@ def use_style() -> None:
     matplotlib.rcParams.update(STYLE)
 
 
-def save_figure(paper: str, name: str, fig=None) -> Path:
+def save_figure(paper: str, name: str, fig=None) -> FigurePath:
     """Save `fig` (default: the current figure) as `<figures_dir(paper)>/<name>.png`; returns that path
     relative to the project root (so notebook outputs name no machine's folders) where it lies inside it.
 
@@ -44,4 +51,4 @@ def save_figure(paper: str, name: str, fig=None) -> Path:
     fig = fig if fig is not None else plt.gcf()
     path = figures_dir(paper) / f"{name}.png"
     fig.savefig(path, metadata={"Software": None})
-    return path.relative_to(project_root()) if path.is_relative_to(project_root()) else path
+    return FigurePath(path.relative_to(project_root()) if path.is_relative_to(project_root()) else path)

@@ -123,11 +123,12 @@ PROFILES: dict[str, dict] = {
     # SmolLM2-135M-Instruct (the Q4 copy here) and three full fine-tunes of it on real skills (math, grammar,
     # reasoning: layer_merge.real_family), 8 of 30 layers removed (27 % of the decoder, 21 % of all parameters);
     # SMAC with Hyperband over 3 / 10 / 30 calibration items per task (the removal-only search: SMAC too, its space
-    # is too large to enumerate); 80 test items per task (general knowledge: its 70); about 45 minutes on 2 CPU cores
+    # is too large to enumerate), 120 trials per search (the paper note: about 120); 80 test items per task (general
+    # knowledge: its 70); about 50 minutes on 2 CPU cores
     "smollm2": {"pretrained": "smollm2-135m-instruct", "finetune_skills": ("math", "grammar", "reasoning"),
                 "calibration_tasks": ("arithmetic", "subject_verb_agreement"), "finetune_steps": 60, "finetune_lr": 5e-5,
                 "batch_size": 8, "block_size": 56, "replay": 0.0, "remove_fraction": 0.21, "n_calibration": 30,
-                "min_budget": 3, "n_test": 80, "n_seeds": 2, "n_trials": 90, "alternative_trials": 0,
+                "min_budget": 3, "n_test": 80, "n_seeds": 2, "n_trials": 120, "alternative_trials": 0,
                 "n_heuristics": 2, "merge_cache": 64, "device": "cpu"},
     # Llama-2-13B and the paper's three finetunes from local copies; 10 of 40 layers removed; SMAC with 500 trials
     # at 111 / 333 / 1000 examples per task; the official initial design's lambda grid

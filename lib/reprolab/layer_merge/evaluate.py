@@ -1,6 +1,6 @@
 """Multiple-choice accuracy as lm-eval's `acc`: the choice whose continuation has the highest summed
 log-probability after the prompt. When every continuation is one token (the generated skills), one forward pass
-per prompt scores all its choices at once."""
+per prompt scores all its choices at once; otherwise each item is one packed sequence, its prompt computed once."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from ..lm.evaluate import continuation_log_likelihoods
 from .skills import Item
 
 
@@ -48,49 +49,11 @@ def choice_correct(model: torch.nn.Module, tokenizer, items: Sequence[Item], bat
             scores[~valid[start : start + batch_size]] = -torch.inf
             correct.append(scores.argmax(1) == answers[start : start + batch_size])
         return torch.cat(correct).numpy()
-    # general path: one sequence per (item, choice), summed log-probabilities of the continuation tokens; sequences
-    # sorted by length (little padding), the output head applied only where a continuation token is predicted
-    rows, spans = [], []
-    for it, p in zip(items, prompts):
-        for c in it.choices:
-            rows.append(p + vocab[c])
-            spans.append((len(p), len(p) + len(vocab[c])))
-    order = sorted(range(len(rows)), key=lambda j: len(rows[j]))
-    totals = torch.empty(len(rows))
-    step = max(1, batch_size // 8)  # multi-token rows are long: fewer per batch
-    for start in range(0, len(rows), step):
-        chunk = order[start : start + step]
-        ids, lengths = _padded([rows[j] for j in chunk], pad)
-        scored = torch.zeros(ids.shape, dtype=torch.bool)  # positions whose next token is a continuation token
-        for b, j in enumerate(chunk):
-            s, e = spans[j]
-            scored[b, s - 1 : e - 1] = True
-        logp = _scored_log_probs(model, ids.to(device), scored.to(device)).cpu()  # (M, V) over the scored positions
-        targets = ids[:, 1:][scored[:, :-1]]  # (M,) the token each scored position predicts
-        token_lp = logp.gather(1, targets[:, None])[:, 0]
-        owner = torch.arange(len(chunk))[:, None].expand_as(scored)[scored]
-        totals[torch.tensor(chunk)] = torch.zeros(len(chunk)).index_add_(0, owner, token_lp)
-    correct, k = [], 0
-    for it in items:
-        n = len(it.choices)
-        correct.append(int(totals[k : k + n].argmax()) == it.choices.index(it.answer))
-        k += n
-    return np.array(correct, dtype=bool)
-
-
-def _scored_log_probs(model: torch.nn.Module, ids: torch.Tensor, scored: torch.Tensor) -> torch.Tensor:
-    """log-softmax (M, V) fp32 of the next-token distribution at the M positions where `scored` (B, T) is True. For
-    HF causal LMs whose logits are the output head of the backbone's last hidden state (Llama, Qwen, Mistral, ...),
-    the head runs on those positions only (the head of a 49k vocabulary costs as much as 8 decoder layers of a
-    135M model); other models compute every position's logits and keep the scored ones."""
-    backbone = getattr(model, getattr(model, "base_model_prefix", ""), None)
-    head = model.get_output_embeddings() if hasattr(model, "get_output_embeddings") else None
-    config = getattr(model, "config", None)
-    plain = getattr(config, "final_logit_softcapping", None) is None and not hasattr(config, "logit_scale")
-    if backbone is not None and head is not None and plain and backbone is not model:
-        hidden = backbone(input_ids=ids, use_cache=False).last_hidden_state  # (B, T, H)
-        return torch.log_softmax(head(hidden[scored]).float(), -1)
-    return torch.log_softmax(model(input_ids=ids, use_cache=False).logits[scored].float(), -1)
+    # general path: each item's prompt once with all its choices (lm.continuation_log_likelihoods), summed
+    # log-probabilities of each choice's tokens
+    totals = continuation_log_likelihoods(model, prompts, [[vocab[c] for c in it.choices] for it in items],
+                                          max_tokens=batch_size * 8, pad_id=pad)
+    return np.array([int(np.argmax(t)) == it.choices.index(it.answer) for t, it in zip(totals, items)], dtype=bool)
 
 
 def skill_accuracy(model: torch.nn.Module, tokenizer, items_by_skill: dict[str, Sequence[Item]],

@@ -104,7 +104,7 @@ def build_real_family(cfg, cache_dir: Path | None, key: str):
         candidates.append(lm.train(model, data, lm.TrainConfig(
             steps=cfg.finetune_steps, batch_size=cfg.batch_size, lr=cfg.finetune_lr,
             warmup_steps=max(1, cfg.finetune_steps // 10), weight_decay=0.0, seed=1 + i, device=cfg.device,
-            progress=False)).model.eval())
+            progress=False, trim_padding=True)).model.eval())
         seconds[skill] = time.perf_counter() - t0
         if folder is not None:
             candidates[-1].save_pretrained(folder / skill)

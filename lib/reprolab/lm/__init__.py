@@ -5,7 +5,7 @@ from .adapters import add_lora
 from .corpus import TextCorpus, english_corpus
 from .data import IGNORE_INDEX, concat, pack_text, sft_tensors
 from .datasets_local import instruction_examples, load_records, load_texts
-from .evaluate import (exact_match_accuracy, generate, mean_loss, perplexity, sequence_losses, unigram_cross_entropy,
+from .evaluate import (continuation_log_likelihoods, exact_match_accuracy, generate, mean_loss, perplexity, sequence_losses, unigram_cross_entropy,
                        unigram_log_probs)
 from .markov import MarkovSource
 from .models import TinyLMConfig, count_parameters, load_causal_lm, tiny_lm
@@ -17,7 +17,7 @@ from .train import TrainConfig, TrainResult, train
 
 __all__ = [
     "add_lora", "TextCorpus", "english_corpus", "instruction_examples", "load_records", "load_texts", "IGNORE_INDEX", "concat", "pack_text", "sft_tensors",
-    "exact_match_accuracy", "generate", "mean_loss", "perplexity", "sequence_losses", "unigram_cross_entropy",
+    "continuation_log_likelihoods", "exact_match_accuracy", "generate", "mean_loss", "perplexity", "sequence_losses", "unigram_cross_entropy",
     "unigram_log_probs",
     "MarkovSource", "TinyLMConfig", "count_parameters", "load_causal_lm", "load_pretrained", "tiny_lm", "pretrained",
     "real_tasks",

@@ -48,6 +48,8 @@ class TrainConfig:
     mixed_precision: Literal["no", "bf16", "fp16"] = "no"
     progress: bool = True  # tqdm progress bar
     num_workers: int = 0  # DataLoader worker processes (datasets that decode files, e.g. images)
+    trim_padding: bool = False  # cut each batch after the last token any of its rows attends to (right-padded SFT
+    # rows, `sft_tensors`): the same loss on fewer tokens (math items of 19 tokens padded to 56 train 2.8x faster)
 
     def __post_init__(self) -> None:
         if self.steps < 1 or self.batch_size < 1:
@@ -116,6 +118,14 @@ def lr_factor(step: int, cfg: TrainConfig) -> float:
         return 0.1 ** sum(step >= m * cfg.steps for m in cfg.milestones)
     progress = (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps)
     return cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+
+
+def trim_right_padding(rows: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
+    """Collate rows of (T,) tensors into (B, T') ones, T' the end of the longest `attention_mask` run: the columns
+    cut are padding in every row, which no causal position attends to and no label scores."""
+    batch = torch.utils.data.default_collate(rows)
+    width = int(batch["attention_mask"].any(0).nonzero().max()) + 1 if batch["attention_mask"].any() else 1
+    return {k: v[:, :width] if v.ndim == 2 else v for k, v in batch.items()}
 
 
 def _batches(loader: DataLoader):
@@ -215,9 +225,11 @@ def train(
     dataset = data if isinstance(data, Dataset) else TensorDictDataset(data)
     if len(dataset) < cfg.batch_size:
         raise ValueError(f"{len(dataset)} training rows are fewer than batch_size={cfg.batch_size}")
+    if cfg.trim_padding and "attention_mask" not in dataset[0]:
+        raise ValueError("trim_padding needs an attention_mask in the data (right-padded rows, as sft_tensors makes)")
     loader = DataLoader(dataset, batch_size=cfg.batch_size, shuffle=True, drop_last=True,
                         generator=torch.Generator().manual_seed(cfg.seed), num_workers=cfg.num_workers,
-                        persistent_workers=cfg.num_workers > 0)
+                        persistent_workers=cfg.num_workers > 0, collate_fn=trim_right_padding if cfg.trim_padding else None)
     optimizer = optimizer or torch.optim.AdamW(param_groups(model, cfg.weight_decay), lr=cfg.lr, betas=cfg.betas)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, cfg))
     model, optimizer, loader, scheduler = accelerator.prepare(model, optimizer, loader, scheduler)
