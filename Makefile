@@ -48,7 +48,7 @@ unit: setup
 	$(BIN)/python -m pytest tests -q
 
 nbval: setup
-	$(BIN)/python -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider notebooks -q
+	REPROLAB_PROGRESS=final $(BIN)/python -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider notebooks -q
 
 browser: docs  ## the built site and notebook 09 in JupyterLab, in headless Chromium (skipped without it: make chromium)
 	$(BIN)/python -m pytest tests/browser -m browser -q -p no:cacheprovider

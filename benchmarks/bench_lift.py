@@ -2,7 +2,8 @@
 
 1. the principal-weight mask (rank 128, k = (m+n) 128 = 6.25 %) with the exact SVD vs the randomized SVD
    (torch.svd_lowrank, 2r oversampling, 2 power iterations), and how many selected entries the two agree on;
-2. one optimizer step: MaskedAdamW on the k entries vs dense torch AdamW on the whole matrix, and state bytes.
+2. one optimizer step: MaskedAdamW on the k entries vs dense torch AdamW on the whole matrix, and state bytes; both
+   memory-bound, so each is also given as bytes moved per second against the measured copy bandwidth (bench_peak.py).
 Run: .venv/bin/python benchmarks/bench_lift.py   (about 1-2 minutes on 2 cores)
 """
 
@@ -14,6 +15,7 @@ import platform
 
 import torch
 
+from measure import bandwidth_share
 from reprolab.core import time_call
 from reprolab.sparsity import MaskedAdamW, principal_mask
 
@@ -38,8 +40,13 @@ def main() -> None:
     t_sparse, _ = time_call(sparse.step, 10)
     t_dense, _ = time_call(dense.step, 10)
     dense_bytes = sum(v.numel() * v.element_size() for s in dense.state.values() for v in s.values() if v.ndim > 0)
+    k = int(m_exact.sum())
+    sparse_moved = k * (8 + 4 + 2 * 4 + 2 * 2 * 4)  # index, grad, param read + write, both moments read + write
+    dense_moved = w.numel() * (4 + 2 * 4 + 2 * 2 * 4)  # grad, param read + write, both moments read + write
     print(f"optimizer step: masked {t_sparse * 1e3:.1f} ms vs dense AdamW {t_dense * 1e3:.1f} ms "
-          f"({t_dense / t_sparse:.1f}x); state {sparse.state_bytes() / 2**20:.1f} MiB vs {dense_bytes / 2**20:.1f} MiB")
+          f"({t_dense / t_sparse:.1f}x); state {sparse.state_bytes() / 2**20:.1f} MiB vs {dense_bytes / 2**20:.1f} MiB; "
+          f"bytes moved at {bandwidth_share(sparse_moved, t_sparse):.0%} (masked) and "
+          f"{bandwidth_share(dense_moved, t_dense):.0%} (dense) of the measured copy bandwidth")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Hot paths of `reprolab.lm`, each as a ratio against a simple baseline measured in the same run.
 
-1. Training step of the tour model: 2 torch threads vs 1 (DESIGN.md: keep the faster per notebook).
+1. Training step of the tour model: 2 torch threads vs 1 (DESIGN.md: keep the faster per notebook), and its
+   FLOP/s as a share of the measured fp32 GEMM peak at each thread count (bench_peak.py).
 2. Greedy generation: one batched, left-padded `generate` call vs one call per prompt.
 3. Evaluation loss: batched `mean_loss` vs one sequence at a time.
 
@@ -15,6 +16,7 @@ import time
 
 import torch
 
+from measure import counted_flops, gemm_share
 from reprolab import lm
 
 
@@ -44,13 +46,16 @@ def main() -> None:
         optimizer.step()
         optimizer.zero_grad()
 
-    per_threads = {}
+    flops = counted_flops(step)
+    per_threads, shares = {}, {}
     for threads in (1, 2):
         torch.set_num_threads(threads)
         step()  # warm-up
         per_threads[threads] = seconds(lambda: [step() for _ in range(5)]) / 5
-    print(f"train step (16 x 128 tokens): 1 thread {per_threads[1] * 1e3:.0f} ms, 2 threads {per_threads[2] * 1e3:.0f} ms, "
-          f"ratio 1/2 threads = {per_threads[1] / per_threads[2]:.2f}x")
+        shares[threads] = gemm_share(flops, per_threads[threads])
+    print(f"train step (16 x 128 tokens, {flops / 1e9:.1f} GFLOP): 1 thread {per_threads[1] * 1e3:.0f} ms "
+          f"({shares[1]:.0%} of the 1-thread fp32 GEMM peak), 2 threads {per_threads[2] * 1e3:.0f} ms ({shares[2]:.0%} "
+          f"of the 2-thread peak), ratio 1/2 threads = {per_threads[1] / per_threads[2]:.2f}x")
 
     prompts = [p.prompt for p in problems[:32]]
     batched = seconds(lambda: lm.generate(model, tokenizer, prompts, max_new_tokens=24), repeat=1)

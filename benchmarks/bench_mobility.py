@@ -4,7 +4,8 @@
   all-float64 encoder;
 * the frozen CaLLiPer embedding in the predictor: encoding each distinct coordinate of a batch once against
   encoding every (sample, step);
-* one predictor training step with an ID embedding and with CaLLiPer;
+* one predictor training step with an ID embedding and with CaLLiPer, and its FLOP/s as a share of the measured
+  1-thread fp32 GEMM peak (bench_peak.py; the model is small, so launch overhead, not arithmetic, bounds it);
 * ranking metrics: the vectorised ranks against a per-sample sort.
 Run: .venv/bin/python benchmarks/bench_mobility.py   (about a minute on 2 cores)
 """
@@ -19,6 +20,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from measure import counted_flops, gemm_share
 from reprolab import mobility as mb
 from reprolab.core import time_call
 
@@ -65,7 +67,9 @@ def main() -> None:
             opt.step()
 
         t_step, _ = time_call(step, 20, warmup=True)
-        print(f"predictor training step, {name}: {t_step * 1e3:.1f} ms per batch of 128")
+        flops = counted_flops(step)
+        print(f"predictor training step, {name}: {t_step * 1e3:.1f} ms per batch of 128 ({flops / 1e6:.0f} MFLOP, "
+              f"{gemm_share(flops, t_step):.0%} of the 1-thread fp32 GEMM peak)")
 
     rng = np.random.default_rng(0)
     scores, target = rng.normal(size=(2000, 4000)), rng.integers(2, 4000, 2000)

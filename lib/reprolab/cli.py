@@ -25,6 +25,7 @@ from typing import Any, Sequence
 
 from . import dispatch
 from .catalog import NOTEBOOKS, Notebook, UnknownNotebook, find
+from .core import progress
 from .core.paths import RESUME_ENV, latest_run_folder, new_run_folder
 from .core.profiles import OVERRIDES_ENV, ProfileError, describe, fields_of, parse_cli_value, resolve
 
@@ -132,8 +133,9 @@ def default_dispatch(profile: str) -> str:
 @contextmanager
 def kernel_environment(pinned: bool, run_dir: Path, figures_in_run: bool = False, sets: dict[str, Any] | None = None,
                        resume: bool = False):
-    """Set, for the kernels started inside, the run folder, the CPU dispatch, (for non-default profiles) a
-    figures folder inside the run folder, the `--set` field overrides (none: unset, whatever the caller's
+    """Set, for the kernels started inside, the run folder, the CPU dispatch, progress bars as one final line
+    (unless the caller's environment chose a `REPROLAB_PROGRESS` mode), (for non-default profiles) a figures folder
+    inside the run folder, the `--set` field overrides (none: unset, whatever the caller's
     environment holds) and whether the run resumes the one in that folder; restore afterwards."""
     saved = dict(os.environ)
     os.environ.clear()
@@ -142,6 +144,7 @@ def kernel_environment(pinned: bool, run_dir: Path, figures_in_run: bool = False
     if sets:
         os.environ[OVERRIDES_ENV] = json.dumps(sets)
     os.environ["REPROLAB_RUN_DIR"] = str(run_dir)
+    os.environ[progress.ENV] = saved.get(progress.ENV, "final")  # one line per loop in the executed notebook
     os.environ.pop(RESUME_ENV, None)
     if resume:
         os.environ[RESUME_ENV] = "1"

@@ -218,3 +218,18 @@ def test_trimming_right_padding_trains_the_same_model_on_fewer_tokens(tokenizer)
     with pytest.raises(ValueError, match="trim_padding needs an attention_mask"):
         lm.train(runs[True].model, {k: v for k, v in data.items() if k != "attention_mask"},
                  lm.TrainConfig(steps=1, batch_size=8, progress=False, device="cpu", trim_padding=True))
+
+
+def test_fused_adamw_trains_the_same_model(tokenizer):
+    """fused_adamw swaps torch's per-parameter AdamW loop for its fused kernel: same losses and weights to rounding."""
+    data = lm.sft_tensors(tokenizer, lm.generate_task("arithmetic", 32, 0), block_size=256)
+    runs = {}
+    for fused in (False, True):
+        model = lm.tiny_lm(lm.TinyLMConfig(d_model=32, n_layers=2, n_heads=2, d_ff=64, max_len=256), tokenizer, seed=0)
+        cfg = lm.TrainConfig(steps=10, batch_size=8, lr=3e-3, warmup_steps=2, weight_decay=0.1, log_every=1,
+                             progress=False, device="cpu", fused_adamw=fused)
+        runs[fused] = lm.train(model, data, cfg)
+    assert runs[True].model is not runs[False].model
+    np.testing.assert_allclose(runs[True].column("loss")[1], runs[False].column("loss")[1], rtol=1e-5)
+    for a, b in zip(runs[True].model.parameters(), runs[False].model.parameters()):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)

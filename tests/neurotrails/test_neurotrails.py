@@ -113,6 +113,38 @@ def test_packed_2d_bottleneck_heads_equal_independent_heads():
     assert model(x).logits.shape == (2, 3, 5) and torch.allclose(model(x).logits, loop, atol=1e-5)
 
 
+@pytest.mark.parametrize("cfg, blocks_in_head, x", [
+    (SMALL, SMALL.n_units, torch.randn(6, 1, 40)),
+    (ResNetConfig((8, 16), 1, imagenet_stem=True), 3, torch.randn(6, 1, 40)),  # 1-D stem with a max-pool in the heads
+    (TINY_2D, 2, torch.randn(3, 3, 32, 32)),
+    (TINY_2D, TINY_2D.n_units, torch.randn(3, 3, 32, 32))])
+def test_per_head_and_grouped_layouts_train_the_same_network(cfg, blocks_in_head, x):
+    torch.manual_seed(0)
+    labels = torch.randint(0, cfg.n_classes, (x.shape[0],))
+    grouped = MultiHeadResNet(cfg, 3, blocks_in_head, head_layout="grouped")
+    per_head = MultiHeadResNet(cfg, 3, blocks_in_head, head_layout="per_head")
+    per_head.load_state_dict(grouped.state_dict())
+    optimizers = [torch.optim.SGD(m.parameters(), lr=0.1) for m in (grouped, per_head)]
+    for _ in range(2):
+        losses = []
+        for model, opt in zip((grouped, per_head), optimizers):
+            loss = model(x, labels).loss
+            loss.backward()
+            opt.step()
+            opt.zero_grad()
+            losses.append(loss.item())
+        assert losses[0] == pytest.approx(losses[1], abs=1e-6)
+    for (name, a), b in zip(grouped.state_dict().items(), per_head.state_dict().values()):
+        assert torch.allclose(a.float(), b.float(), atol=1e-5), name  # weights, BN running stats and batch counts
+    with torch.no_grad():
+        assert torch.allclose(grouped.eval()(x).logits, per_head.eval()(x).logits, atol=1e-5)
+
+
+def test_an_unknown_head_layout_is_named():
+    with pytest.raises(ValueError, match="head_layout must be one of auto, grouped, per_head"):
+        MultiHeadResNet(SMALL, 3, 1, head_layout="packed")
+
+
 def test_resnet_presets_have_torchvisions_parameter_counts():
     from reprolab.neurotrails import resnet_preset
 

@@ -125,12 +125,12 @@ def run_all(cfg: AlphaDecayConfig, data: LMData, out: Path | None = None) -> lis
     one (`core.paths.resuming()`, with checkpoints) reloads the finished runs from their last checkpoints, continues
     the interrupted one and appends only the runs results.jsonl lacks.
     """
-    from tqdm import tqdm
+    from ..core.progress import progress_bar
 
     jobs = [(m, None) for m in cfg.methods] + [("uniform", d) for d in cfg.sweep]
     results: list[RunResult] = []
     logged = _logged_runs(out / "results.jsonl") if out is not None else set()
-    bar = tqdm(total=len(jobs) * cfg.n_seeds, desc="runs", mininterval=10)
+    bar = progress_bar(total=len(jobs) * cfg.n_seeds, desc="runs", mininterval=10)
     for k in range(cfg.n_seeds):
         seed = cfg.seed + k
         done: dict[str, RunResult] = {}

@@ -92,10 +92,10 @@ def routing_of(model, val_data: dict, n_rows: int = 32) -> list[list[torch.Tenso
 
 def run_all(cfg: CoEConfig, vocab_size: int, train_data: dict, val_data: dict) -> dict[str, list[RunResult]]:
     """Every variant for seeds seed .. seed + n_seeds - 1, with a progress bar over runs."""
-    from tqdm import tqdm
+    from ..core.progress import progress_bar
 
     jobs = [(v, cfg.seed + s) for v in variants(cfg) for s in range(cfg.n_seeds)]
     results: dict[str, list[RunResult]] = {}
-    for variant, seed in tqdm(jobs, desc="runs", mininterval=10):
+    for variant, seed in progress_bar(jobs, desc="runs", mininterval=10):
         results.setdefault(variant.name, []).append(run_variant(cfg, variant, vocab_size, train_data, val_data, seed))
     return results

@@ -84,9 +84,9 @@ def chain_table(chains: dict[str, Chain], params: tuple[str, ...] = ("omega_m", 
 def sample_all(posteriors: dict[str, Posterior], n_steps: int, n_walkers: int = 32, burn_fraction: float = 0.3,
                seed: int = 0) -> dict[str, Chain]:
     """One chain per labelled posterior; chain k is seeded with seed + k. Progress over chains."""
-    from tqdm import tqdm
+    from ..core.progress import progress_bar
 
     chains = {}
-    for k, (label, posterior) in enumerate(tqdm(posteriors.items(), desc="chains", total=len(posteriors))):
+    for k, (label, posterior) in enumerate(progress_bar(posteriors.items(), desc="chains", total=len(posteriors))):
         chains[label] = sample(posterior, n_steps, n_walkers, burn_fraction, seed + k)
     return chains

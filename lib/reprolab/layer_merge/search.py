@@ -205,9 +205,9 @@ def search_trace(result: SearchResult, space: SearchSpace, initial: Sequence[dic
 
 
 def _progress(total: int, desc: str, show: bool):
-    from tqdm import tqdm
+    from ..core.progress import progress_bar
 
-    return tqdm(total=total, desc=desc, disable=not show, mininterval=10)
+    return progress_bar(total=total, desc=desc, disable=not show, mininterval=10)
 
 
 @contextmanager

@@ -172,10 +172,10 @@ def finetune(cfg: LiftConfig, base: torch.nn.Module, domains: Domains, method: s
 
 def finetune_all(cfg: LiftConfig, base: torch.nn.Module, domains: Domains) -> list[FinetuneResult]:
     """Every method for seeds seed .. seed + n_seeds - 1, with a progress bar."""
-    from tqdm import tqdm
+    from ..core.progress import progress_bar
 
     jobs = [(m, cfg.seed + k) for k in range(cfg.n_seeds) for m in cfg.methods]
-    return [finetune(cfg, base, domains, m, s) for m, s in tqdm(jobs, desc="fine-tunes", mininterval=10)]
+    return [finetune(cfg, base, domains, m, s) for m, s in progress_bar(jobs, desc="fine-tunes", mininterval=10)]
 
 
 def mask_spectra(weight: torch.Tensor, masks: dict[str, torch.Tensor]) -> dict[str, np.ndarray]:

@@ -83,7 +83,7 @@ def convert_gguf(gguf: Path, folder: Path, source: dict | None = None) -> Path:
     The folder appears only complete (written beside it, then renamed): an interrupted conversion leaves none.
     `source` is recorded in `folder/reprolab_source.json` with the file's size.
     """
-    from tqdm import tqdm
+    from ..core.progress import progress_bar
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     folder = Path(folder)
@@ -91,7 +91,7 @@ def convert_gguf(gguf: Path, folder: Path, source: dict | None = None) -> Path:
     partial = folder.with_name(f".{folder.name}.partial-{os.getpid()}")
     shutil.rmtree(partial, ignore_errors=True)
     try:
-        with tqdm(total=4, desc=f"converting {gguf.name}", unit="stage") as bar:
+        with progress_bar(total=4, desc=f"converting {gguf.name}", unit="stage") as bar:
             tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
             bar.update()
             loaded = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)

@@ -50,6 +50,9 @@ class TrainConfig:
     num_workers: int = 0  # DataLoader worker processes (datasets that decode files, e.g. images)
     trim_padding: bool = False  # cut each batch after the last token any of its rows attends to (right-padded SFT
     # rows, `sft_tensors`): the same loss on fewer tokens (math items of 19 tokens padded to 56 train 2.8x faster)
+    fused_adamw: bool = False  # torch's fused AdamW kernel instead of its per-parameter loop: the same update to
+    # rounding, 1.2x faster SmolLM2-135M steps on 2 CPU cores (benchmarks/bench_finetune.py); off by default so that
+    # committed runs keep their numbers
 
     def __post_init__(self) -> None:
         if self.steps < 1 or self.batch_size < 1:
@@ -208,7 +211,7 @@ def train(
     import time
 
     from accelerate import Accelerator
-    from tqdm import tqdm
+    from ..core.progress import progress_bar
 
     from accelerate.state import AcceleratorState
 
@@ -230,7 +233,8 @@ def train(
     loader = DataLoader(dataset, batch_size=cfg.batch_size, shuffle=True, drop_last=True,
                         generator=torch.Generator().manual_seed(cfg.seed), num_workers=cfg.num_workers,
                         persistent_workers=cfg.num_workers > 0, collate_fn=trim_right_padding if cfg.trim_padding else None)
-    optimizer = optimizer or torch.optim.AdamW(param_groups(model, cfg.weight_decay), lr=cfg.lr, betas=cfg.betas)
+    optimizer = optimizer or torch.optim.AdamW(param_groups(model, cfg.weight_decay), lr=cfg.lr, betas=cfg.betas,
+                                               fused=cfg.fused_adamw or None)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, cfg))
     model, optimizer, loader, scheduler = accelerator.prepare(model, optimizer, loader, scheduler)
     for obj in checkpointed:
@@ -267,8 +271,9 @@ def train(
     model.train()
     t0, loss_sum, aux_sum, loss_n, grad_norm = time.perf_counter(), 0.0, 0.0, 0, float("nan")
     batches = _batches(loader) if start_step == 0 else _resumed_batches(accelerator, loader, start_step)
-    bar = tqdm(range(start_step, cfg.steps), desc="train", disable=not (cfg.progress and accelerator.is_main_process),
-               mininterval=5.0, initial=start_step, total=cfg.steps)
+    bar = progress_bar(range(start_step, cfg.steps), desc="train",
+                       disable=not (cfg.progress and accelerator.is_main_process),
+                       mininterval=5.0, initial=start_step, total=cfg.steps)
     for step in bar:
         batch = next(batches)
         output = model(**batch)

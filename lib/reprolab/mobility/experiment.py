@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from tqdm.auto import tqdm
+from ..core.progress import progress_bar
 
 from .baselines import rule_metrics, skipgram_embeddings
 from .calliper import Pretrained, TextEncoder, pretrain
@@ -133,7 +133,7 @@ def run_all(cfg: CaLLiPerConfig, prep: Prepared, calliper: dict[str, Pretrained]
     seeds = range(cfg.seed, cfg.seed + cfg.n_seeds)
     test = prep.data.splits["test"]
     jobs = [(s, m, seed) for seed in seeds for s in SETTINGS for m in cfg.methods]
-    for setting, method, seed in tqdm(jobs, desc="predictors", mininterval=5):
+    for setting, method, seed in progress_bar(jobs, desc="predictors", mininterval=5):
         data = prep.data if setting == "conventional" else inductive_split(prep.data, cfg.inductive_fraction, seed)[0]
         masks = test_masks(prep, seed) if setting == "inductive" else {}
         start = time.perf_counter()

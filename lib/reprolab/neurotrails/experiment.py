@@ -292,10 +292,10 @@ def evaluate_language(model: torch.nn.Module, input_ids: torch.Tensor, batch_siz
 
 def run_all(jobs, run, out_dir: Path | None = None, desc: str = "runs") -> list[RunResult]:
     """Run `run(variant, seed)` for every job with a progress bar, appending each result to out_dir/results.jsonl."""
-    from tqdm import tqdm
+    from ..core.progress import progress_bar
 
     results = []
-    for variant, seed in tqdm(jobs, desc=desc, mininterval=10):
+    for variant, seed in progress_bar(jobs, desc=desc, mininterval=10):
         results.append(run(variant, seed))
         if out_dir is not None:
             out_dir.mkdir(parents=True, exist_ok=True)

@@ -212,11 +212,11 @@ def repair_all(cfg: SeftConfig, pruned: torch.nn.Module, alive: dict[str, torch.
                out_dir: Path | None = None) -> list[RepairResult]:
     """Every method for seeds seed .. seed + n_seeds - 1 with a progress bar; each finished run is appended to
     `out_dir/results.jsonl` as it completes (nothing is lost if a long run stops)."""
-    from tqdm import tqdm
+    from ..core.progress import progress_bar
 
     jobs = [(m, cfg.seed + k) for k in range(cfg.n_seeds) for m in cfg.methods]
     results = []
-    for method, seed in tqdm(jobs, desc="repairs", mininterval=10):
+    for method, seed in progress_bar(jobs, desc="repairs", mininterval=10):
         results.append(repair(cfg, pruned, alive, domains, method, seed))
         if out_dir is not None:
             out_dir.mkdir(parents=True, exist_ok=True)
