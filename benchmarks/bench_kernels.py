@@ -7,7 +7,8 @@ on a GPU by benchmarks/gpu_check.py.
     copy bandwidth; its result against torch's AdamW on the gathered entries.
   * The expert bank of the CoE / MoE layer, forward + backward, at the notebook's shape and at DeepSeek-V2-Lite-like
     widths (64 experts, top-6, hidden 2048, width 1408; 512 tokens on the CPU): today's padded dispatch against
-    the ideal, the same GEMMs on dense blocks of the routed tokens; share of the measured fp32 GEMM peak.
+    the ideal, the same GEMMs on dense blocks of the routed tokens; share of the measured fp32 GEMM peak; and the
+    sort-by-expert, no-padding path on the CPU (torch's `F.grouped_mm`) against the same ideal.
 
 Run: .venv/bin/python benchmarks/bench_kernels.py   (about a minute on 2 cores; reads results/peak.json)
 """
@@ -18,9 +19,11 @@ import json
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 
 from reprolab.chain_of_experts.experts import ExpertBank
 from reprolab.core.runtime import time_call
+from reprolab.kernels import expert_mlp
 from reprolab.sparsity import MaskedAdamW
 
 RESULTS = Path(__file__).parent / "results"
@@ -77,18 +80,41 @@ def expert_bank(peak: dict, experts: int, top_k: int, hidden: int, width: int, t
     h, act = torch.randn(n, hidden), torch.randn(n, width)
     w1, w2 = torch.randn(hidden, 2 * width), torch.randn(width, hidden)
     t_bank = time_call(step, repeat=3, warmup=True)[0]
+    t_sorted = _sorted_no_padding_seconds(bank, x.detach(), indices, experts)
     t_ideal = 3 * time_call(lambda: (h @ w1, act @ w2), repeat=3, warmup=True)[0]  # backward: 2x forward FLOPs
     flops = 3 * 6 * n * hidden * width
     counts = torch.bincount(indices.reshape(-1), minlength=experts)
     out = {"label": label, "experts": experts, "top_k": top_k, "hidden": hidden, "width": width, "tokens": tokens,
            "padding": float(counts.max() * experts / n), "seconds": t_bank, "ideal_seconds": t_ideal,
            "overhead_vs_ideal": t_bank / t_ideal, "gflops": flops / t_bank / 1e9,
+           "torch_grouped_mm_seconds": t_sorted, "torch_grouped_mm_vs_ideal": t_sorted / t_ideal,
            "share_of_fp32_peak": flops / t_bank / 1e9 / peak["gemm_gflops"]["fp32 2 threads"]}
     print(f"expert bank, {label} (E={experts}, top-{top_k}, H={hidden}, I={width}, {tokens} tokens), fwd + bwd: "
           f"{t_bank * 1e3:.1f} ms vs ideal {t_ideal * 1e3:.1f} ms ({out['overhead_vs_ideal']:.2f}x; padded buffer "
           f"{out['padding']:.2f}x the routed rows); {out['gflops']:.0f} GFLOP/s = {out['share_of_fp32_peak']:.0%} "
-          "of the measured fp32 GEMM peak")
+          f"of the measured fp32 GEMM peak; the experts alone on the sorted rows without padding through torch's "
+          f"grouped_mm: {t_sorted * 1e3:.1f} ms ({out['torch_grouped_mm_vs_ideal']:.2f}x the ideal)")
     return out
+
+
+def _sorted_no_padding_seconds(bank: ExpertBank, x: torch.Tensor, indices: torch.Tensor, experts: int) -> float:
+    """Forward + backward of the expert MLP alone on the routed rows sorted by expert, no padding: torch's
+    `F.grouped_mm` (its CPU path loops over the experts' row blocks in C++), checked against the padded reference."""
+    order = torch.argsort(indices.reshape(-1), stable=True)
+    rows = x[order // indices.shape[1]].requires_grad_()
+    counts = torch.bincount(indices.reshape(-1), minlength=experts)
+    offsets = torch.cumsum(counts, 0).to(torch.int32)
+    width = bank.intermediate
+
+    def mlp() -> torch.Tensor:
+        gate, up = F.grouped_mm(rows, bank.gate_up_proj.transpose(1, 2), offs=offsets).split(width, dim=-1)
+        return F.grouped_mm((F.silu(gate) * up).contiguous(), bank.down_proj.transpose(1, 2), offs=offsets)
+
+    with torch.no_grad():
+        reference = expert_mlp(rows, bank.gate_up_proj, bank.down_proj, counts)
+        assert torch.allclose(mlp(), reference, rtol=1e-4, atol=1e-4)
+    grad = torch.randn(rows.shape[0], x.shape[1])  # contiguous: grouped_mm's backward refuses expanded gradients
+    return time_call(lambda: mlp().backward(grad), repeat=3, warmup=True)[0]
 
 
 def main() -> None:

@@ -2,7 +2,7 @@
 modules (shared, never copied; merged layers cached) against a naive rebuild per plan (`apply`: a fresh model with
 its own tensors, as a search that re-assembles checkpoints would do). Both score the same plans on the same
 calibration items, each plan twice as Hyperband does (67 then 200 prompts); reported: plan evaluations per minute,
-and the assembly alone. Models: a LLaMA of notebook 01's default shape
+the assembly alone, and the scoring's FLOP/s as a share of the measured fp32 GEMM peak (bench_peak.py). Models: a LLaMA of notebook 01's default shape
 (8 layers, width 48) and a wider one (8 layers, width 256), random weights; 3 candidates.
 Run: .venv/bin/python benchmarks/bench_layer_merge.py   (about a minute on 2 cores)
 """
@@ -18,6 +18,7 @@ import torch
 from transformers import LlamaConfig, LlamaForCausalLM
 
 import reprolab.layer_merge as lmg
+from measure import counted_flops, gemm_share
 
 
 def family(width: int, layers: int = 8) -> tuple[LlamaForCausalLM, list[LlamaForCausalLM]]:
@@ -59,11 +60,13 @@ def main() -> None:
         a_cold = _time(lambda: [fresh.model(p) for p in distinct]) * len(todo) / len(distinct)
         a_warm = _time(lambda: [fresh.model(p) for p, _ in todo])
         a_naive = _time(lambda: [lmg.apply(p, base, cands) for p, _ in todo])
+        flops = sum(counted_flops(lambda: score(shared.model(p), n)) for p, n in todo)
         per_min = lambda t: 60 * len(todo) / t  # noqa: E731
         print(f"width {width}: shared modules {per_min(t_shared):.0f} evaluations/min vs rebuild per plan "
               f"{per_min(t_naive):.0f}/min ({t_naive / t_shared:.1f}x); assembly alone {a_naive / len(todo) * 1e3:.1f} ms "
               f"per plan rebuilt vs {a_cold / len(todo) * 1e3:.1f} ms shared, merges computed "
-              f"({a_naive / a_cold:.1f}x), {a_warm / len(todo) * 1e3:.2f} ms merges cached ({a_naive / a_warm:.0f}x)")
+              f"({a_naive / a_cold:.1f}x), {a_warm / len(todo) * 1e3:.2f} ms merges cached ({a_naive / a_warm:.0f}x); "
+              f"shared scoring at {gemm_share(flops, t_shared):.0%} of the fp32 GEMM peak")
 
 
 def _time(fn) -> float:

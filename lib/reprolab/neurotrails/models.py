@@ -1,4 +1,4 @@
-"""Multi-head networks: a shared trunk and M heads, the heads packed into grouped layers so that one call runs all.
+"""Multi-head networks: a shared trunk and M heads, the heads' layers packed into one tensor per layer.
 
 Vision: a ResNet (stem + stages of residual blocks + pooling + linear), 1-D for mnist1d-like signals (B, 1, L) or
 2-D for images (B, 3, H, W), with basic or bottleneck blocks (ResNet-18/50 in `resnet_preset`). The last
@@ -7,8 +7,9 @@ are grouped convolutions with `groups = M` (each head independently initialised)
 copies of the trunk's output runs all M heads; on the CPU the heads run one after another on their rows of the same
 packed tensors (views: gradients and BatchNorm statistics land in the packed tensors), 1-D features in the
 channels-last layout (B, C, 1, L), which oneDNN's convolutions run fastest there: 1.3x a loop over separate modules
-and faster than the grouped call on 2 CPU cores (`benchmarks/bench_neurotrails.py`). `blocks_in_head = 0` shares everything but the classifier;
-`blocks_in_head = n_units` gives M fully independent networks (a deep ensemble). Output logits: (B, M, classes).
+and faster than the grouped call on 2 CPU cores (`benchmarks/bench_neurotrails.py`). `blocks_in_head = 0` shares
+everything but the classifier; `blocks_in_head = n_units` gives M fully independent networks (a deep ensemble).
+Output logits: (B, M, classes).
 """
 
 from __future__ import annotations
@@ -222,8 +223,8 @@ class MultiHeadResNet(nn.Module):
     """Trunk (the first n_units - blocks_in_head units, shared) and M packed heads (the rest + a classifier).
 
     head_layout: how the packed heads run: "grouped" (one grouped call over M copies of the trunk's output),
-    "per_head" (one head after another on its rows of the packed tensors; 1-D features channels last) or "auto" (per_head on the CPU, grouped
-    elsewhere). All three compute the same function, gradients and BatchNorm statistics.
+    "per_head" (one head after another on its rows of the packed tensors; 1-D features channels last) or "auto"
+    (per_head on the CPU, grouped elsewhere). All three compute the same function, gradients and BatchNorm statistics.
     """
 
     def __init__(self, cfg: ResNetConfig, n_heads: int = 3, blocks_in_head: int = 4, head_layout: str = "auto") -> None:
